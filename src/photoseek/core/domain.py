@@ -1,0 +1,124 @@
+"""Plain data passed between the core and its front ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class PhotoState(str, Enum):
+    OK = "ok"
+    PENDING = "pending"  # known to the catalog, no vector yet for the active model
+    MISSING = "missing"  # file gone (deleted); kept briefly so a later "add" can match by hash
+    OFFLINE = "offline"  # its folder is unreachable (unplugged drive); comes back untouched
+    ERROR = "error"  # could not be decoded; ``error`` says why
+
+
+@dataclass(frozen=True)
+class Photo:
+    id: int
+    path: str
+    folder_id: int
+    size: int
+    mtime: float
+    content_hash: str | None
+    width: int | None
+    height: int | None
+    taken_at: datetime | None
+    camera: str | None
+    state: PhotoState
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    photo: Photo
+    score: float
+
+    @property
+    def path(self) -> str:
+        return self.photo.path
+
+    def to_json(self) -> dict[str, object]:
+        p = self.photo
+        return {
+            "path": p.path,
+            "score": round(float(self.score), 6),
+            "taken_at": p.taken_at.isoformat() if p.taken_at else None,
+            "size": p.size,
+            "width": p.width,
+            "height": p.height,
+            "camera": p.camera,
+            "state": p.state.value,
+        }
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    path: str
+    online: bool = True
+    photo_count: int = 0
+    error_count: int = 0
+    watch_mode: str | None = None  # "events", "polling" or None when not watched
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where an index run stands. ``done`` counts files handled (embedded, skipped or failed)."""
+
+    phase: str  # "scanning" | "embedding" | "done"
+    done: int
+    total: int
+    rate: float = 0.0  # files per second over the run so far
+    eta_s: float | None = None
+
+
+@dataclass
+class IndexReport:
+    scanned: int = 0
+    added: int = 0
+    changed: int = 0
+    moved: int = 0
+    removed: int = 0
+    embedded: int = 0
+    failed: int = 0
+    unchanged: int = 0
+    cancelled: bool = False
+    seconds: float = 0.0
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    name: str
+    path: str
+    embed_dim: int
+    size_bytes: int
+    builtin: bool
+    active: bool = False
+    vectors: int = 0
+
+
+@dataclass(frozen=True)
+class LibraryStatus:
+    home: str
+    model_id: str
+    photos: int
+    indexed: int
+    pending: int
+    errors: int
+    offline: int
+    folders: list[Folder]
+    problems: list[FileProblem]
+    catalog_bytes: int
+    index_bytes: int
+    thumbnails_bytes: int

@@ -1,0 +1,186 @@
+"""The only code that runs models: ONNX Runtime sessions and the Hugging Face tokenizer of a pack."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from photoseek.core.errors import ModelError, ModelPackError
+from photoseek.core.imaging.preprocess import to_model_input
+from photoseek.core.runtime.pack import ModelPack
+
+
+def default_threads() -> int:
+    """Leave one core free for the GUI and the decoders while indexing."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def l2_normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class Embedder:
+    """Embeds images and texts with one model pack.
+
+    Sessions are created lazily (text search never pays for loading the visual model and vice versa) and are
+    safe to call from several threads; ONNX Runtime's ``run`` is thread-safe.
+
+    Args:
+        pack: the model pack.
+        threads: intra-op threads per session (default: all cores but one).
+    """
+
+    def __init__(self, pack: ModelPack, threads: int | None = None) -> None:
+        self.pack = pack
+        self.threads = threads or default_threads()
+        self._lock = threading.Lock()
+        self._visual: Any = None
+        self._textual: Any = None
+        self._tokenizer: Any = None
+        self.image_calls = 0  # images embedded so far (tests count model work with it)
+        self.text_calls = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.pack.id
+
+    @property
+    def dim(self) -> int:
+        return self.pack.embed_dim
+
+    # sessions -------------------------------------------------------------------------------------------------
+    def _session(self, path: os.PathLike[str]) -> Any:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        try:
+            return ort.InferenceSession(os.fspath(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise ModelPackError(
+                f"model pack {self.pack.id}: cannot load {os.path.relpath(path, self.pack.root)}: {e}",
+                hint="The file may be corrupt: run `photoseek models verify`.",
+            ) from e
+
+    def _visual_session(self) -> Any:
+        with self._lock:
+            if self._visual is None:
+                self._visual = self._session(self.pack.visual_path)
+            return self._visual
+
+    def _textual_session(self) -> Any:
+        with self._lock:
+            if self._textual is None:
+                self._textual = self._session(self.pack.textual_path)
+            return self._textual
+
+    def _get_tokenizer(self) -> Any:
+        with self._lock:
+            if self._tokenizer is None:
+                self._tokenizer = _load_tokenizer(self.pack)
+            return self._tokenizer
+
+    # images ---------------------------------------------------------------------------------------------------
+    def preprocess(self, image: Image.Image) -> np.ndarray:
+        return to_model_input(image, self.pack.preprocess)
+
+    def embed_pixels(self, pixels: np.ndarray) -> np.ndarray:
+        """Preprocessed pixels [N,3,H,W] -> L2-normalised float32 [N,D]."""
+        if len(pixels) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        sess = self._visual_session()
+        inp = sess.get_inputs()[0]
+        try:
+            out = sess.run(None, {inp.name: np.ascontiguousarray(pixels, dtype=np.float32)})[0]
+        except Exception as e:
+            raise ModelError(f"image model failed: {e}") from e
+        self.image_calls += len(pixels)
+        return self._check(l2_normalize(out), "image")
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        """RGB images -> L2-normalised float32 [N,D]."""
+        if not images:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.embed_pixels(np.stack([self.preprocess(im) for im in images]))
+
+    # texts ----------------------------------------------------------------------------------------------------
+    def tokenize(self, texts: Sequence[str]) -> np.ndarray:
+        """Token ids [N, context_length] as the pack's textual model expects them."""
+        tok = self._get_tokenizer()
+        encs = tok.encode_batch([_clean_text(t) for t in texts])
+        return np.asarray([e.ids for e in encs], dtype=np.int64)
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts -> L2-normalised float32 [N,D]."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        ids = self.tokenize(texts)
+        sess = self._textual_session()
+        feeds: dict[str, np.ndarray] = {}
+        for i, inp in enumerate(sess.get_inputs()):
+            dtype = np.int32 if "int32" in inp.type else np.int64
+            if i == 0:
+                feeds[inp.name] = ids.astype(dtype)
+            elif "mask" in inp.name:
+                feeds[inp.name] = (ids != self._pad_id()).astype(dtype)
+            else:
+                raise ModelPackError(f"model pack {self.pack.id}: textual model has an unexpected input {inp.name!r}")
+        try:
+            out = sess.run(None, feeds)[0]
+        except Exception as e:
+            raise ModelError(f"text model failed: {e}") from e
+        self.text_calls += len(texts)
+        return self._check(l2_normalize(out), "text")
+
+    def _pad_id(self) -> int:
+        tok = self._get_tokenizer()
+        pad = tok.padding
+        return int(pad["pad_id"]) if pad else 0
+
+    def _check(self, out: np.ndarray, side: str) -> np.ndarray:
+        if out.ndim != 2 or out.shape[1] != self.dim:
+            raise ModelPackError(
+                f"model pack {self.pack.id}: {side} model returns shape {tuple(out.shape)}, "
+                f"config.json says embed_dim={self.dim}",
+                hint="The pack's config.json does not match its models; reinstall the pack.",
+            )
+        return out
+
+
+def _clean_text(text: str) -> str:
+    # open_clip's tokenizer collapses whitespace and strips before BPE; doing it here keeps ids identical for
+    # packs whose tokenizer.json normaliser does not.
+    return " ".join(text.split())
+
+
+def _load_tokenizer(pack: ModelPack) -> Any:
+    from tokenizers import Tokenizer
+
+    try:
+        tok = Tokenizer.from_file(os.fspath(pack.tokenizer_path))
+    except Exception as e:
+        raise ModelPackError(f"model pack {pack.id}: textual/tokenizer.json cannot be read: {e}") from e
+    cfg = pack.tokenizer_config
+    pad_token = cfg.get("pad_token")
+    if isinstance(pad_token, dict):
+        pad_token = pad_token.get("content")
+    pad_id = None
+    if isinstance(pad_token, str):
+        pad_id = tok.token_to_id(pad_token)
+    if pad_id is None:
+        pad_id = int(cfg.get("pad_id", 0))
+        pad_token = tok.id_to_token(pad_id) or "<pad>"
+    n = pack.context_length
+    tok.enable_truncation(max_length=n)
+    tok.enable_padding(length=n, pad_id=pad_id, pad_token=str(pad_token))
+    return tok
