@@ -1,0 +1,220 @@
+"""Bounded decode -> embed -> write pipeline.
+
+A small thread pool hashes, decodes and preprocesses files ahead of one embedding consumer (ONNX Runtime and
+Pillow both release the GIL, so the two overlap). Each batch is committed to the catalog in one transaction as
+soon as it is embedded, so an interrupted run keeps everything it finished and resumes from there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from photoseek.core.domain import FileProblem, IndexProgress
+from photoseek.core.errors import DecodeError
+from photoseek.core.imaging.decode import PhotoMeta, decode
+from photoseek.core.indexing.scanner import content_hash
+from photoseek.core.runtime.embedder import Embedder
+from photoseek.core.storage.catalog import Catalog, PhotoUpdate
+from photoseek.core.storage.vector_index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[IndexProgress], bool]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    path: str
+    folder_id: int
+    size: int
+    mtime: float
+    photo_id: int | None = None  # the catalog row, when there is one
+    known_hash: str | None = None  # the hash stored for that row
+    has_vector: bool = False  # the row already has a vector for this model
+
+
+@dataclass
+class _Prepared:
+    item: WorkItem
+    hash: str | None = None
+    meta: PhotoMeta | None = None
+    pixels: np.ndarray | None = None
+    error: str | None = None
+    vanished: bool = False
+    unchanged: bool = False
+
+
+@dataclass
+class PipelineResult:
+    embedded: int = 0
+    failed: int = 0
+    unchanged: int = 0
+    vanished: int = 0
+    cancelled: bool = False
+    problems: list[FileProblem] | None = None
+
+
+def default_decode_workers() -> int:
+    return max(1, min(4, (os.cpu_count() or 2)))
+
+
+class Pipeline:
+    """Runs work items through hash -> decode -> preprocess -> embed -> commit.
+
+    Args:
+        catalog: where rows and vectors are committed.
+        embedder: the active model.
+        vindex: the active model's vector index, updated after each commit.
+        decode_workers: threads that hash and decode ahead of the model.
+        batch_size: images per model call and per transaction.
+        on_commit: called after each committed batch with the photo ids that became searchable.
+    """
+
+    def __init__(self, catalog: Catalog, embedder: Embedder, vindex: VectorIndex, *, decode_workers: int = 0,
+                 batch_size: int = 16, on_commit: Callable[[list[int]], None] | None = None) -> None:
+        self.catalog = catalog
+        self.embedder = embedder
+        self.vindex = vindex
+        self.decode_workers = decode_workers or default_decode_workers()
+        self.batch_size = max(1, batch_size)
+        self.on_commit = on_commit
+        self.min_side = embedder.pack.preprocess.min_side
+        self.save_every_s = 30.0
+
+    def _prepare(self, item: WorkItem) -> _Prepared:
+        res = _Prepared(item)
+        try:
+            res.hash = content_hash(item.path)
+        except FileNotFoundError:
+            res.vanished = True
+            return res
+        except OSError as e:
+            res.error = f"unreadable ({e.strerror or e})"
+            return res
+        if item.has_vector and item.known_hash == res.hash:
+            res.unchanged = True  # touched (mtime changed) but same bytes: keep the vector
+            return res
+        try:
+            dec = decode(item.path, min_side=self.min_side)
+            res.meta = dec.meta
+            res.pixels = self.embedder.preprocess(dec.image)
+        except DecodeError as e:
+            if e.reason == "file not found":
+                res.vanished = True
+            else:
+                res.error = e.reason
+        except Exception as e:  # a decoder bug must cost one file, not the run
+            log.exception("unexpected error decoding %s", item.path)
+            res.error = f"could not decode ({e.__class__.__name__}: {e})"
+        return res
+
+    def run(self, items: Sequence[WorkItem], progress: ProgressFn | None = None, *, done_before: int = 0,
+            total: int | None = None) -> PipelineResult:
+        result = PipelineResult(problems=[])
+        total = len(items) + done_before if total is None else total
+        done = done_before
+        start = time.monotonic()
+        last_save = start
+        if not items:
+            return result
+        inflight_cap = max(2 * self.batch_size, 4 * self.decode_workers)
+        queue: deque[Future[_Prepared]] = deque()
+        it = iter(items)
+        batch: list[_Prepared] = []
+        side: list[_Prepared] = []  # errors, unchanged and vanished files, written with the next batch
+
+        def fill(pool: ThreadPoolExecutor) -> None:
+            while len(queue) < inflight_cap:
+                nxt = next(it, None)
+                if nxt is None:
+                    return
+                queue.append(pool.submit(self._prepare, nxt))
+
+        def report() -> bool:
+            if progress is None:
+                return True
+            el = time.monotonic() - start
+            rate = (done - done_before) / el if el > 0 else 0.0
+            eta = (total - done) / rate if rate > 0 else None
+            return bool(progress(IndexProgress("embedding", done, total, rate, eta)))
+
+        with ThreadPoolExecutor(self.decode_workers, thread_name_prefix="photoseek-decode") as pool:
+            fill(pool)
+            try:
+                while queue:
+                    res = queue.popleft().result()
+                    fill(pool)
+                    if res.pixels is not None:
+                        batch.append(res)
+                    else:
+                        side.append(res)
+                    if len(batch) >= self.batch_size or not queue or len(side) >= 4 * self.batch_size:
+                        n = self._commit(batch, side, result)
+                        done += n
+                        batch, side = [], []
+                        if time.monotonic() - last_save > self.save_every_s:
+                            self.vindex.save()
+                            last_save = time.monotonic()
+                        if not report():
+                            result.cancelled = True
+                            break
+            finally:
+                for f in queue:
+                    f.cancel()
+        if batch or side:
+            done += self._commit(batch, side, result)
+        self.vindex.save()
+        return result
+
+    def _commit(self, batch: list[_Prepared], side: list[_Prepared], result: PipelineResult) -> int:
+        vectors = self.embedder.embed_pixels(np.stack([r.pixels for r in batch])) if batch else None
+        model_id = self.embedder.model_id
+        ids: list[int] = []
+        dropped: list[int] = []
+        with self.catalog.write() as w:
+            for r in side:
+                it = r.item
+                if r.vanished:
+                    result.vanished += 1
+                elif r.unchanged:
+                    assert it.photo_id is not None
+                    self.catalog.touch_photo(w, it.photo_id, it.size, it.mtime)
+                    result.unchanged += 1
+                else:
+                    upd = PhotoUpdate(it.path, it.folder_id, it.size, it.mtime, r.hash, error=r.error)
+                    pid = self.catalog.upsert_photo(w, upd, keep_vectors=False)
+                    if it.photo_id is not None:
+                        dropped.append(pid)
+                    result.failed += 1
+                    assert result.problems is not None
+                    result.problems.append(FileProblem(it.path, r.error or "unknown error"))
+            for r in batch:
+                it, m = r.item, r.meta
+                assert m is not None
+                upd = PhotoUpdate(it.path, it.folder_id, it.size, it.mtime, r.hash, m.width, m.height, m.taken_at,
+                                  m.camera)
+                # same bytes as before (a photo only new to this model): other models' vectors stay valid
+                same = it.known_hash is not None and it.known_hash == r.hash
+                ids.append(self.catalog.upsert_photo(w, upd, keep_vectors=same))
+            if batch:
+                assert vectors is not None
+                self.catalog.store_vectors(w, model_id, ids, vectors)
+                self.catalog.mark_ok(w, ids)
+        version = self.catalog.model_version(model_id)
+        if dropped:
+            self.vindex.remove(dropped, version)
+        if batch:
+            assert vectors is not None
+            self.vindex.add(ids, vectors, version)
+            result.embedded += len(batch)
+            if self.on_commit is not None:
+                self.on_commit(ids)
+        return len(batch) + len(side)

@@ -1,0 +1,121 @@
+"""Walk library folders and compare what is on disk with the catalog."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from photoseek.core.domain import FileProblem
+from photoseek.core.imaging.decode import is_photo_path
+
+# Folders that hold thumbnails, trash or OS metadata rather than photos.
+SYSTEM_DIRS = frozenset(
+    {
+        "@eaDir",  # Synology thumbnails
+        "#recycle",
+        "$RECYCLE.BIN",
+        "System Volume Information",
+        "lost+found",
+        "__MACOSX",
+        "node_modules",
+        "Thumbs",
+    }
+)
+
+
+@dataclass(frozen=True)
+class DiskFile:
+    path: str
+    size: int
+    mtime: float
+
+
+@dataclass
+class WalkResult:
+    files: list[DiskFile] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+def content_hash(path: str | os.PathLike[str]) -> str:
+    """BLAKE2b-128 of the whole file: identifies a photo across moves and renames."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def walk(root: str, *, skip_hidden: bool = True, follow_symlinks: bool = True,
+         keep_going: Callable[[], bool] | None = None) -> WalkResult:
+    """Every photo file under ``root`` with its size and mtime.
+
+    Hidden and system folders are skipped; symlinked folders are followed once (a loop is cut where it closes);
+    unreadable folders and files become problems, never exceptions.
+    """
+    out = WalkResult()
+    seen: set[tuple[int, int]] = set()
+    try:
+        st = os.stat(root)
+        seen.add((st.st_dev, st.st_ino))
+    except OSError as e:
+        out.problems.append(FileProblem(root, f"folder unreadable ({e.strerror})"))
+        return out
+    for entry in _walk(root, seen, out, skip_hidden, follow_symlinks, keep_going):
+        out.files.append(entry)
+    return out
+
+
+def _walk(folder: str, seen: set[tuple[int, int]], out: WalkResult, skip_hidden: bool, follow: bool,
+          keep_going: Callable[[], bool] | None) -> Iterator[DiskFile]:
+    stack = [folder]
+    n = 0
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            out.problems.append(FileProblem(current, f"folder unreadable ({e.strerror or e})"))
+            continue
+        subdirs = []
+        for e in entries:
+            name = e.name
+            if skip_hidden and name.startswith("."):
+                continue
+            try:
+                if e.is_dir(follow_symlinks=follow):
+                    if name in SYSTEM_DIRS:
+                        continue
+                    st = e.stat(follow_symlinks=True)
+                    key = (st.st_dev, st.st_ino)
+                    if key in seen:  # symlink loop or the same folder reached twice
+                        continue
+                    seen.add(key)
+                    subdirs.append(e.path)
+                elif is_photo_path(name) and e.is_file(follow_symlinks=follow):
+                    st = e.stat(follow_symlinks=True)
+                    yield DiskFile(os.path.abspath(e.path), st.st_size, st.st_mtime)
+                    n += 1
+                    if keep_going is not None and n % 1000 == 0 and not keep_going():
+                        return
+            except FileNotFoundError:
+                continue  # vanished while we looked, or a dangling symlink
+            except OSError as err:
+                out.problems.append(FileProblem(e.path, f"unreadable ({err.strerror or err})"))
+        stack.extend(reversed(subdirs))
+
+
+def under(path: str, folder: str) -> bool:
+    folder = folder.rstrip(os.sep)
+    return path == folder or path.startswith(folder + os.sep)
+
+
+def normalize_folder(path: str | os.PathLike[str]) -> str:
+    return os.path.abspath(os.path.expanduser(os.fspath(path)))
+
+
+def exists_dir(path: str) -> bool:
+    try:
+        return Path(path).is_dir() and os.access(path, os.R_OK | os.X_OK)
+    except OSError:
+        return False

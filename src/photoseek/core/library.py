@@ -1,0 +1,549 @@
+"""The composition root: one object a front end holds to add folders, index, search and manage models.
+
+Thread safety: every public method may be called from any thread. Index runs are serialised (one at a time per
+library, across processes too); searches run concurrently with them on what is already committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import numpy as np
+
+from photoseek.core.config import Settings, load_settings, save_settings
+from photoseek.core.domain import (
+    FileProblem,
+    Folder,
+    IndexProgress,
+    IndexReport,
+    LibraryStatus,
+    ModelInfo,
+    Photo,
+    SearchHit,
+)
+from photoseek.core.errors import FolderError, ModelPackError
+from photoseek.core.imaging.decode import is_photo_path
+from photoseek.core.indexing.lock import WriterLock
+from photoseek.core.indexing.pipeline import Pipeline, WorkItem
+from photoseek.core.indexing.scanner import DiskFile, content_hash, exists_dir, normalize_folder, under, walk
+from photoseek.core.paths import cache_home, library_home
+from photoseek.core.runtime.embedder import Embedder
+from photoseek.core.runtime.pack import ModelPack
+from photoseek.core.runtime.registry import ModelRegistry
+from photoseek.core.search import Filters, Searcher, parse_query
+from photoseek.core.storage.catalog import Catalog
+from photoseek.core.storage.vector_index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[IndexProgress], bool]
+Row = tuple[int, int, float, str | None, str]  # id, size, mtime, content_hash, state
+
+_TARGET_MODEL = "target_model"  # catalog setting: the pack being switched to (vectors still being computed)
+
+
+class Library:
+    """A photo library: folders, catalog, vector indexes and the active model.
+
+    Args:
+        home: library folder (default: ``PHOTOSEEK_HOME`` or the per-user data dir).
+        model: model pack id or path to use instead of the one in the settings.
+        threads: ONNX Runtime threads (default: settings, then all cores but one).
+        read_only: open for searching only (the CLI's search/similar/status while another process indexes).
+    """
+
+    def __init__(self, home: str | os.PathLike[str] | None = None, *, model: str | None = None,
+                 threads: int | None = None, read_only: bool = False) -> None:
+        self.home = library_home(home)
+        self.read_only = read_only
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.settings_path = self.home / "config.toml"
+        self.settings: Settings = load_settings(self.settings_path)
+        self.catalog = Catalog(self.home / "catalog.sqlite")
+        self.registry = ModelRegistry(self.home)
+        self.index_dir = self.home / "index"
+        self.cache_dir = cache_home(self.home)
+        self._model_override = model
+        self._threads = threads
+        self._lock = threading.RLock()
+        self._index_lock = threading.Lock()
+        self._embedders: dict[str, Embedder] = {}
+        self._vindexes: dict[str, VectorIndex] = {}
+        self._listeners: list[Callable[[list[int]], None]] = []
+        self._closed = False
+
+    # lifecycle ------------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Save what is in memory and release files. Safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for vi in self._vindexes.values():
+                if vi.writable:
+                    vi.save()
+            self.catalog.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def save_settings(self) -> None:
+        save_settings(self.settings_path, self.settings)
+
+    def add_listener(self, fn: Callable[[list[int]], None]) -> None:
+        """``fn(photo_ids)`` is called (from the indexing thread) after each batch becomes searchable."""
+        self._listeners.append(fn)
+
+    def _notify(self, ids: list[int]) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(ids)
+            except Exception:  # a front end's bug must not stop indexing
+                log.exception("index listener failed")
+
+    # models ---------------------------------------------------------------------------------------------------
+    @property
+    def model_id(self) -> str:
+        return self.pack.id
+
+    @property
+    def pack(self) -> ModelPack:
+        return self._embedder_for(self._active_name()).pack
+
+    def _active_name(self) -> str:
+        return self._model_override or self.settings.model
+
+    def _embedder_for(self, name: str) -> Embedder:
+        with self._lock:
+            emb = self._embedders.get(name)
+            if emb is None:
+                pack = self.registry.resolve(name)
+                threads = self._threads or self.settings.index_threads or None
+                emb = Embedder(pack, threads=threads)
+                self._embedders[name] = emb
+                self._embedders[pack.id] = emb
+            return emb
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder_for(self._active_name())
+
+    def _vindex_for(self, emb: Embedder) -> VectorIndex:
+        with self._lock:
+            vi = self._vindexes.get(emb.model_id)
+            if vi is None:
+                vi = VectorIndex(self.index_dir, emb.model_id, emb.dim, self.catalog, writable=not self.read_only)
+                self._vindexes[emb.model_id] = vi
+            elif self.read_only:
+                vi.refresh()
+            return vi
+
+    @property
+    def vindex(self) -> VectorIndex:
+        return self._vindex_for(self.embedder)
+
+    def models(self) -> list[ModelInfo]:
+        counts = self.catalog.vector_counts()
+        active = self._active_name()
+        out = []
+        for pack, builtin in self.registry.packs():
+            out.append(ModelInfo(id=pack.id, name=pack.name, path=str(pack.root), embed_dim=pack.embed_dim,
+                                 size_bytes=pack.size_bytes(), builtin=builtin,
+                                 active=active in (pack.id, pack.root.name), vectors=counts.get(pack.id, 0)))
+        return out
+
+    def target_model(self) -> str | None:
+        """The pack being switched to, while its vectors are still being computed."""
+        return self.catalog.get_setting(_TARGET_MODEL) or None
+
+    def use_model(self, name: str) -> bool:
+        """Switch to another pack. Returns True when the switch is immediate (all photos already have its vectors);
+        otherwise the current pack stays in use until the next index run has computed the new vectors."""
+        pack = self.registry.resolve(name)
+        Embedder(pack, threads=1)  # validates nothing heavy; loading happens when used
+        if pack.id == self.model_id:
+            self.catalog.set_setting(_TARGET_MODEL, "")
+            return True
+        if not self.catalog.ids_without_vector(pack.id, limit=1):
+            self._switch_to(pack.id)
+            return True
+        self.catalog.set_setting(_TARGET_MODEL, pack.id)
+        return False
+
+    def _switch_to(self, pack_id: str) -> None:
+        self.settings.model = pack_id
+        self._model_override = None
+        self.save_settings()
+        self.catalog.set_setting(_TARGET_MODEL, "")
+
+    def install_model(self, source: str, *, name: str | None = None, quantize: bool = False,
+                      allow_download: bool = False) -> ModelPack:
+        return self.registry.install(source, name=name, quantize=quantize, allow_download=allow_download)
+
+    def verify_models(self) -> dict[str, list[str]]:
+        return {pack.id: pack.verify() for pack, _ in self.registry.packs()}
+
+    # folders --------------------------------------------------------------------------------------------------
+    def folders(self) -> list[Folder]:
+        return self.catalog.folders()
+
+    def add_folder(self, path: str | os.PathLike[str]) -> Folder:
+        """Remember a folder of photos. It is read, never written.
+
+        Raises:
+            FolderError: it does not exist, is not a readable folder, or overlaps a library folder.
+        """
+        p = normalize_folder(path)
+        if not os.path.isdir(p):
+            raise FolderError(f"not a folder: {p}")
+        if not exists_dir(p):
+            raise FolderError(f"cannot read folder: {p}", hint="Check its permissions.")
+        real = os.path.realpath(p)
+        for f in self.catalog.folders():
+            if f.path == p:
+                return f
+            if under(real, os.path.realpath(f.path)):
+                raise FolderError(f"{p} is already part of the library (inside {f.path})")
+            if under(os.path.realpath(f.path), real):
+                raise FolderError(f"{p} contains the library folder {f.path}",
+                                  hint=f"Remove {f.path} first, then add {p}.")
+        return self.catalog.add_folder(p)
+
+    def remove_folder(self, path: str | os.PathLike[str]) -> None:
+        """Forget a folder and its photos (the files themselves are not touched)."""
+        p = normalize_folder(path)
+        f = self.catalog.folder_by_path(p)
+        if f is None:
+            raise FolderError(f"{p} is not a library folder")
+        ids = self.catalog.remove_folder(f.id)
+        self._drop_from_indexes(ids)
+
+    def _drop_from_indexes(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        for model_id, vi in list(self._vindexes.items()):
+            if vi.writable:
+                vi.remove(ids, self.catalog.model_version(model_id))
+
+    def _folder_for(self, path: str, folders: Sequence[Folder]) -> Folder | None:
+        best = None
+        for f in folders:
+            if under(path, f.path) and (best is None or len(f.path) > len(best.path)):
+                best = f
+        return best
+
+    # indexing -------------------------------------------------------------------------------------------------
+    def index(self, progress: ProgressFn | None = None, *, folders: Sequence[str] | None = None) -> IndexReport:
+        """Scan the folders and bring the catalog and indexes up to date with the disk.
+
+        Finds new, changed, moved and deleted photos; moved files keep their rows and vectors. Embeds everything
+        that lacks a vector, committing batch by batch. ``progress`` may return False to stop; what is committed
+        stays.
+
+        Raises:
+            CatalogError: another process is indexing this library, or the catalog cannot be written.
+        """
+        started = time.monotonic()
+        with self._index_lock, WriterLock(self.home / "writer.lock"):
+            report = IndexReport()
+            all_folders = self.catalog.folders()
+            chosen = [f for f in all_folders if folders is None or f.path in {normalize_folder(x) for x in folders}]
+            present: list[DiskFile] = []
+            known: dict[str, Row] = {}
+            cancelled = False
+
+            def keep_going() -> bool:
+                nonlocal cancelled
+                if progress is not None and not progress(IndexProgress("scanning", len(present), 0)):
+                    cancelled = True
+                return not cancelled
+
+            for f in chosen:
+                if not exists_dir(f.path):
+                    if self.catalog.set_folder_online(f.id, False):
+                        log.info("folder offline: %s", f.path)
+                    report.problems.append(FileProblem(f.path, "folder is offline or missing; its photos are kept"))
+                    continue
+                self.catalog.set_folder_online(f.id, True)
+                res = walk(f.path, skip_hidden=self.settings.skip_hidden, follow_symlinks=self.settings.follow_symlinks,
+                           keep_going=keep_going)
+                present.extend(res.files)
+                report.problems.extend(res.problems)
+                known.update(self.catalog.photos_in_folder(f.id))
+                if cancelled:
+                    report.cancelled = True
+                    report.seconds = time.monotonic() - started
+                    return report
+            on_disk = {d.path for d in present}
+            gone = {p: r for p, r in known.items() if p not in on_disk and r[4] != "missing"}
+            report.scanned = len(present)
+            self._reconcile(present, known, gone, report, progress, delete_gone=True, folders=all_folders)
+            report.seconds = time.monotonic() - started
+            return report
+
+    def sync_paths(self, paths: Sequence[str], progress: ProgressFn | None = None) -> IndexReport:
+        """Bring specific paths up to date (what a watcher saw change). A path that no longer exists is marked
+        missing (kept, so that a move reported as delete + create keeps its vector); a folder path covers every
+        photo inside it."""
+        started = time.monotonic()
+        with self._index_lock, WriterLock(self.home / "writer.lock"):
+            report = IndexReport()
+            all_folders = self.catalog.folders()
+            present: list[DiskFile] = []
+            known: dict[str, Row] = {}
+            gone: dict[str, Row] = {}
+            for raw in dict.fromkeys(os.path.abspath(p) for p in paths):
+                if self._folder_for(raw, all_folders) is None:
+                    continue
+                try:
+                    if os.path.isdir(raw):
+                        res = walk(raw, skip_hidden=self.settings.skip_hidden,
+                                   follow_symlinks=self.settings.follow_symlinks)
+                        present.extend(res.files)
+                        report.problems.extend(res.problems)
+                        known.update(self.catalog.rows_under(raw))
+                        continue
+                    st = os.stat(raw)
+                    if is_photo_path(raw):
+                        present.append(DiskFile(raw, st.st_size, st.st_mtime))
+                        known.update(self.catalog.rows_for_paths([raw]))
+                except FileNotFoundError:
+                    rows = self.catalog.rows_for_paths([raw]) or self.catalog.rows_under(raw)
+                    gone.update({p: r for p, r in rows.items() if r[4] != "missing"})
+                except OSError as e:
+                    report.problems.append(FileProblem(raw, f"unreadable ({e.strerror})"))
+            on_disk = {d.path for d in present}
+            gone.update({p: r for p, r in known.items() if p not in on_disk and r[4] != "missing"})
+            report.scanned = len(present)
+            self._reconcile(present, known, gone, report, progress, delete_gone=False, folders=all_folders)
+            report.seconds = time.monotonic() - started
+            return report
+
+    def move_path(self, src: str, dst: str) -> int:
+        """A file or folder moved (as a watcher reports it): re-point the rows, keep vectors. Returns rows moved.
+        Destinations outside the library are treated as deletions by the caller's next sync."""
+        src, dst = os.path.abspath(src), os.path.abspath(dst)
+        with self._index_lock, WriterLock(self.home / "writer.lock"):
+            folders = self.catalog.folders()
+            rows = self.catalog.rows_for_paths([src]) or self.catalog.rows_under(src)
+            moved = 0
+            with self.catalog.write() as w:
+                for old, r in rows.items():
+                    new = dst + old[len(src):]
+                    f = self._folder_for(new, folders)
+                    if f is None or not is_photo_path(new):
+                        continue
+                    try:
+                        st = os.stat(new)
+                    except OSError:
+                        continue
+                    self.catalog.move_photo(w, r[0], new, f.id, st.st_size, st.st_mtime)
+                    moved += 1
+            return moved
+
+    def purge_missing(self, older_than_s: float = 0.0) -> int:
+        """Drop photos that have been missing for a while (deleted for good)."""
+        ids = self.catalog.missing_older_than(older_than_s)
+        if ids:
+            with self.catalog.write() as w:
+                self.catalog.delete_photos(w, ids)
+            self._drop_from_indexes(ids)
+        return len(ids)
+
+    def _reconcile(self, present: list[DiskFile], known: dict[str, Row], gone: dict[str, Row], report: IndexReport,
+                   progress: ProgressFn | None, *, delete_gone: bool, folders: Sequence[Folder]) -> None:
+        missing = self.catalog.missing_rows()
+        new: list[DiskFile] = []
+        changed: list[tuple[DiskFile, Row]] = []
+        for d in present:
+            r = known.get(d.path)
+            if r is None or r[4] == "missing":
+                new.append(d)
+            elif r[4] == "offline" or r[1] != d.size or abs(r[2] - d.mtime) > 1e-6:
+                changed.append((d, r))
+            else:
+                report.unchanged += 1
+        # moves: a new path whose bytes equal a photo that vanished (now or earlier) is that photo, moved
+        by_size: dict[int, list[Row]] = {}
+        for r in list(gone.values()) + list(missing.values()):
+            if r[3]:
+                by_size.setdefault(r[1], []).append(r)
+        moves: list[tuple[int, DiskFile]] = []
+        still_new: list[DiskFile] = []
+        matched: set[int] = set()
+        for d in new:
+            cands = [r for r in by_size.get(d.size, ()) if r[0] not in matched]
+            h = None
+            if cands:
+                try:
+                    h = content_hash(d.path)
+                except OSError:
+                    continue
+            hit = next((r for r in cands if r[3] == h), None)
+            if hit is not None:
+                matched.add(hit[0])
+                moves.append((hit[0], d))
+            else:
+                still_new.append(d)
+        leftover_gone = [r[0] for r in gone.values() if r[0] not in matched]
+        stale_missing = [r[0] for r in missing.values() if r[0] not in matched] if delete_gone else []
+        with self.catalog.write() as w:
+            for pid, d in moves:
+                f = self._folder_for(d.path, folders)
+                assert f is not None
+                self.catalog.move_photo(w, pid, d.path, f.id, d.size, d.mtime)
+            if delete_gone:
+                self.catalog.delete_photos(w, leftover_gone + stale_missing)
+            else:
+                self.catalog.mark_missing(w, leftover_gone)
+        if delete_gone:
+            self._drop_from_indexes(leftover_gone + stale_missing)
+        report.moved += len(moves)
+        report.removed += len(leftover_gone) if delete_gone else 0
+        report.added += len(still_new)
+        report.changed += len(changed)
+
+        # embed, first for the active model, then for the model being switched to
+        models = [self._active_name()]
+        target = self.target_model()
+        if target and target != self.model_id:
+            models.append(target)
+        moved_paths = {d.path for _, d in moves}
+        disk_by_path = {d.path: d for d in present}
+        for name in models:
+            try:
+                emb = self._embedder_for(name)
+            except ModelPackError:
+                if name == target:
+                    log.warning("model pack %s being switched to is gone; staying on %s", target, self.model_id)
+                    self.catalog.set_setting(_TARGET_MODEL, "")
+                    continue
+                raise
+            have = self.catalog.ids_with_vector(emb.model_id)
+            items: list[WorkItem] = []
+            queued: set[str] = set()
+            for d in still_new:
+                f = self._folder_for(d.path, folders)
+                r = missing.get(d.path) or known.get(d.path)
+                if f is None:
+                    continue
+                items.append(WorkItem(d.path, f.id, d.size, d.mtime, r[0] if r else None, r[3] if r else None,
+                                      bool(r and r[0] in have)))
+                queued.add(d.path)
+            for d, r in changed:
+                f = self._folder_for(d.path, folders)
+                if f is None:
+                    continue
+                items.append(WorkItem(d.path, f.id, d.size, d.mtime, r[0], r[3], r[0] in have))
+                queued.add(d.path)
+            # photos known and unchanged (or just moved) that have no vector yet for this model
+            for pid, path in self.catalog.ids_without_vector(emb.model_id):
+                d = disk_by_path.get(path)
+                if path in queued or (d is None and path not in moved_paths):
+                    continue
+                if d is None:
+                    continue
+                f = self._folder_for(path, folders)
+                if f is None:
+                    continue
+                r = known.get(path)
+                items.append(WorkItem(path, f.id, d.size, d.mtime, pid, r[3] if r else None, False))
+            vi = self._vindex_for(emb)
+            pipe = Pipeline(self.catalog, emb, vi, decode_workers=self.settings.decode_workers,
+                            batch_size=self.settings.batch_size,
+                            on_commit=self._notify if emb.model_id == self.model_id else None)
+            res = pipe.run(items, progress)
+            report.embedded += res.embedded
+            report.failed += res.failed
+            report.problems.extend(res.problems or [])
+            if res.cancelled:
+                report.cancelled = True
+                return
+            if name == target and not self.catalog.ids_without_vector(emb.model_id, limit=1):
+                self._switch_to(emb.model_id)
+        if progress is not None:
+            progress(IndexProgress("done", report.embedded + report.failed, report.embedded + report.failed))
+
+    # search ---------------------------------------------------------------------------------------------------
+    def _searcher(self) -> Searcher:
+        return Searcher(self.catalog, self.vindex, self.embedder)
+
+    def search(self, query: str, *, limit: int = 50, folder: str | None = None, after: datetime | None = None,
+               before: datetime | None = None, sort: str = "relevance") -> list[SearchHit]:
+        """Photos best matching a query (text, image paths, weights: see :func:`photoseek.core.search.parse_query`).
+
+        Raises:
+            QueryError: the query is empty or only negative.
+        """
+        s = self._searcher()
+        vec = s.query_vector(parse_query(query))
+        return self._finish(s.search_vector(vec, limit=limit, filters=self._filters(folder, after, before)), sort)
+
+    def similar(self, target: str | int, *, limit: int = 50, folder: str | None = None,
+                after: datetime | None = None, before: datetime | None = None, sort: str = "relevance") -> list[SearchHit]:
+        """Photos that look like a library photo (by id or path) or any image file. A library photo is not
+        returned as its own match.
+
+        Raises:
+            DecodeError: an outside file is not a readable image.
+        """
+        s = self._searcher()
+        exclude: set[int] = set()
+        if isinstance(target, int):
+            photo = self.catalog.photo(target)
+            if photo is None:
+                raise FolderError(f"no photo with id {target}")
+            path = photo.path
+        else:
+            path = os.path.abspath(os.path.expanduser(target))
+        photo = self.catalog.photo_by_path(path)
+        if photo is not None:
+            exclude.add(photo.id)
+        vec = s.image_vector(path)
+        hits = s.search_vector(vec, limit=limit, filters=self._filters(folder, after, before), exclude=exclude)
+        return self._finish(hits, sort)
+
+    def search_vector(self, vec: np.ndarray, *, limit: int = 50) -> list[SearchHit]:
+        return self._searcher().search_vector(vec, limit=limit)
+
+    @staticmethod
+    def _filters(folder: str | None, after: datetime | None, before: datetime | None) -> Filters:
+        return Filters(normalize_folder(folder) if folder else None, after, before)
+
+    @staticmethod
+    def _finish(hits: list[SearchHit], sort: str) -> list[SearchHit]:
+        if sort == "date":
+            return sorted(hits, key=lambda h: (h.photo.taken_at or datetime.fromtimestamp(h.photo.mtime)), reverse=True)
+        if sort == "date-asc":
+            return sorted(hits, key=lambda h: (h.photo.taken_at or datetime.fromtimestamp(h.photo.mtime)))
+        return hits
+
+    def photo(self, photo_id: int) -> Photo | None:
+        return self.catalog.photo(photo_id)
+
+    # status ---------------------------------------------------------------------------------------------------
+    def status(self) -> LibraryStatus:
+        """Counts, folders and every file that could not be indexed with its reason."""
+        name = self._active_name()
+        try:
+            model_id = self.registry.resolve(name).id
+        except ModelPackError:
+            model_id = name
+        c = self.catalog.counts(model_id)
+        idx_bytes = sum(p.stat().st_size for p in self.index_dir.glob("*.usearch")) if self.index_dir.is_dir() else 0
+        thumbs = self.cache_dir / "thumbnails"
+        th_bytes = sum(p.stat().st_size for p in thumbs.rglob("*") if p.is_file()) if thumbs.is_dir() else 0
+        return LibraryStatus(
+            home=str(self.home), model_id=model_id, photos=c["photos"], indexed=c["indexed"], pending=c["pending"],
+            errors=c["errors"], offline=c["offline"], folders=self.catalog.folders(), problems=self.catalog.problems(),
+            catalog_bytes=self.catalog.file_bytes(), index_bytes=idx_bytes, thumbnails_bytes=th_bytes,
+        )
+

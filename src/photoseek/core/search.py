@@ -1,0 +1,148 @@
+"""Queries: text, example images and weighted combinations of both, with folder and date filters.
+
+Query syntax (for the CLI and the GUI search box)::
+
+    beach +2:sunset -people            # parts with weights; "-" subtracts, "+2:" doubles
+    "boats on a lake" -fog             # quotes keep a phrase together
+    ~/Pictures/ref.jpg +0.5:winter     # an image file as a part
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from photoseek.core.domain import SearchHit
+from photoseek.core.errors import QueryError
+from photoseek.core.imaging.decode import decode, is_photo_path
+from photoseek.core.runtime.embedder import Embedder
+from photoseek.core.storage.catalog import Catalog
+from photoseek.core.storage.vector_index import VectorIndex
+
+_TOKEN = re.compile(r'"[^"]*"|\S+')
+_MARK = re.compile(r"^([+-])(\d+(?:\.\d+)?)?:?(.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class QueryPart:
+    weight: float
+    text: str | None = None
+    image: str | None = None  # path of an example image
+
+
+@dataclass(frozen=True)
+class Filters:
+    folder: str | None = None
+    after: datetime | None = None
+    before: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.folder or self.after or self.before)
+
+
+def _image_token(tok: str) -> str | None:
+    if not (os.sep in tok or "/" in tok or tok.startswith("~")):
+        return None
+    path = os.path.abspath(os.path.expanduser(tok))
+    return path if is_photo_path(path) and os.path.isfile(path) else None
+
+
+def parse_query(query: str) -> list[QueryPart]:
+    """Split a query into weighted text and image parts.
+
+    Raises:
+        QueryError: the query is empty or has no positive part.
+    """
+    parts: list[QueryPart] = []
+    weight = 1.0
+    words: list[str] = []
+
+    def flush() -> None:
+        nonlocal words
+        if words:
+            parts.append(QueryPart(weight, text=" ".join(words)))
+        words = []
+
+    for raw in _TOKEN.findall(query):
+        tok = raw
+        m = _MARK.match(tok) if tok[:1] in "+-" and len(tok) > 1 else None
+        if m:
+            flush()
+            sign = -1.0 if m.group(1) == "-" else 1.0
+            weight = sign * float(m.group(2) or 1.0)
+            tok = m.group(3)
+            if not tok:
+                continue
+        unq = tok[1:-1] if len(tok) >= 2 and tok[0] == tok[-1] == '"' else tok
+        img = _image_token(unq)
+        if img:
+            flush()
+            parts.append(QueryPart(weight, image=img))
+            weight = 1.0
+            continue
+        if unq.strip():
+            words.append(unq.strip())
+    flush()
+    if not parts:
+        raise QueryError("the query is empty", hint='Type what you remember, e.g. "sunset over mountains".')
+    if not any(p.weight > 0 for p in parts):
+        raise QueryError("the query has only negative parts", hint='Add something to look for, e.g. "beach -people".')
+    return parts
+
+
+class Searcher:
+    """Turns queries into vectors and vectors into ranked, filtered photos."""
+
+    def __init__(self, catalog: Catalog, vindex: VectorIndex, embedder: Embedder) -> None:
+        self.catalog = catalog
+        self.vindex = vindex
+        self.embedder = embedder
+
+    def image_vector(self, path: str) -> np.ndarray:
+        """The stored vector of a library photo, or a fresh embedding of any image file."""
+        path = os.path.abspath(os.path.expanduser(path))
+        photo = self.catalog.photo_by_path(path)
+        if photo is not None:
+            got = self.vindex.get([photo.id]) or self.catalog.vectors_for(self.embedder.model_id, [photo.id])
+            if photo.id in got:
+                return np.asarray(got[photo.id], dtype=np.float32)
+        dec = decode(path, min_side=self.embedder.pack.preprocess.min_side)
+        return self.embedder.embed_images([dec.image])[0]
+
+    def query_vector(self, parts: list[QueryPart]) -> np.ndarray:
+        texts = [p.text for p in parts if p.text is not None]
+        text_vecs = iter(self.embedder.embed_texts(texts)) if texts else iter(())
+        total = np.zeros(self.embedder.dim, dtype=np.float32)
+        for p in parts:
+            v = self.image_vector(p.image) if p.image is not None else next(text_vecs)
+            total += np.float32(p.weight) * v
+        norm = float(np.linalg.norm(total))
+        if norm < 1e-6:
+            raise QueryError("the parts of the query cancel each other out")
+        return total / norm
+
+    def search_vector(self, vec: np.ndarray, *, limit: int, filters: Filters | None = None,
+                      exclude: set[int] | None = None) -> list[SearchHit]:
+        """Top ``limit`` photos by cosine to ``vec`` that pass the filters."""
+        filters = filters or Filters()
+        exclude = exclude or set()
+        n = len(self.vindex)
+        if n == 0 or limit <= 0:
+            return []
+        k = min(n, limit + len(exclude) + (limit * 3 if filters.active else 8))
+        while True:
+            ids, scores = self.vindex.search(vec, k)
+            id_list = [int(i) for i in ids]
+            keep = self.catalog.filter_ids(id_list, folder=filters.folder, after=filters.after, before=filters.before)
+            ranked = [(i, float(s)) for i, s in zip(id_list, scores, strict=True) if i in keep and i not in exclude]
+            if len(ranked) >= limit or k >= n:
+                break
+            k = min(n, k * 4)
+        ranked = ranked[:limit]
+        photos = self.catalog.photos(i for i, _ in ranked)
+        return [SearchHit(photos[i], s) for i, s in ranked if i in photos]

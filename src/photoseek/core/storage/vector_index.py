@@ -1,0 +1,185 @@
+"""USearch vector index per model: a rebuildable cache of the vectors in the catalog, keyed by photo id.
+
+The catalog keeps a version counter per model that moves on every change to that model's vectors. The index file
+is saved atomically (temp file + rename) with a small sidecar that records the version it reflects; on open, a
+missing, unreadable or stale index is rebuilt from SQLite. So a killed process never leaves search wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+from usearch.index import Index
+
+from photoseek.core.storage.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+
+class VectorIndex:
+    """Nearest-neighbour search over one model's vectors.
+
+    Args:
+        folder: where ``<model_id>.usearch`` and its sidecar live.
+        model_id: the model whose vectors this holds.
+        dim: vector size.
+        catalog: the source of truth used to check and rebuild the index.
+        writable: False opens the saved file memory-mapped (read-only searches from the CLI).
+    """
+
+    def __init__(self, folder: Path, model_id: str, dim: int, catalog: Catalog, *, writable: bool = True) -> None:
+        self.folder = folder
+        self.model_id = model_id
+        self.dim = dim
+        self.catalog = catalog
+        self.writable = writable
+        self.path = folder / f"{model_id}.usearch"
+        self.meta_path = folder / f"{model_id}.usearch.json"
+        self._lock = threading.RLock()
+        self._index = self._new()
+        self._version = -1
+        self._dirty = False
+        self.rebuilt = False
+        self.open()
+
+    def _new(self) -> Index:
+        return Index(ndim=self.dim, metric="ip", dtype="f32")
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._index)
+
+    # open / rebuild / save ------------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Load the saved index if it matches the catalog; otherwise rebuild it from SQLite."""
+        want = self.catalog.model_version(self.model_id)
+        with self._lock:
+            if self._try_load(want):
+                return
+            self.rebuild()
+
+    def _try_load(self, want: int) -> bool:
+        try:
+            meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        if meta.get("version") != want or meta.get("dim") != self.dim or not self.path.is_file():
+            return False
+        try:
+            idx = Index.restore(os.fspath(self.path), view=not self.writable)
+        except Exception as e:  # usearch raises RuntimeError/ValueError on damaged files
+            log.warning("vector index %s unreadable (%s); rebuilding", self.path, e)
+            return False
+        if idx is None or idx.ndim != self.dim or len(idx) != meta.get("count"):
+            return False
+        self._index = idx
+        self._version = want
+        self._dirty = False
+        return True
+
+    def rebuild(self) -> None:
+        """Recreate the index from the catalog's vectors (and save it when writable)."""
+        with self._lock:
+            version = self.catalog.model_version(self.model_id)
+            idx = self._new()
+            for ids, vecs in self.catalog.iter_vectors(self.model_id, self.dim):
+                idx.add(ids, vecs)
+            self._index = idx
+            self._version = version
+            self._dirty = True
+            self.rebuilt = True
+            if self.writable:
+                self.save()
+
+    def save(self) -> None:
+        """Write the index atomically, then the sidecar that says which catalog version it reflects."""
+        with self._lock:
+            if not self._dirty:
+                return
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".usearch.tmp")
+            try:
+                self._index.save(os.fspath(tmp))
+                os.replace(tmp, self.path)
+                meta = {"model_id": self.model_id, "dim": self.dim, "count": len(self._index), "version": self._version}
+                tmp_meta = self.meta_path.with_suffix(".json.tmp")
+                tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
+                os.replace(tmp_meta, self.meta_path)
+                self._dirty = False
+            except OSError as e:
+                # A full disk must not lose anything: the catalog has the vectors, the index rebuilds next time.
+                log.warning("could not save vector index %s: %s", self.path, e)
+                for p in (tmp, self.meta_path):
+                    try:
+                        p.unlink()
+                    except OSError:
+                        pass
+
+    def refresh(self) -> None:
+        """Pick up vectors another process committed (read-only searches while an index run goes on)."""
+        want = self.catalog.model_version(self.model_id)
+        if want != self._version:
+            with self._lock:
+                if not self._try_load(want):
+                    self.rebuild()
+
+    # changes --------------------------------------------------------------------------------------------------
+    def add(self, ids: np.ndarray | list[int], vectors: np.ndarray, version: int) -> None:
+        keys = np.asarray(ids, dtype=np.uint64)
+        with self._lock:
+            self._ensure_writable()
+            present = [k for k in keys if self._index.contains(int(k))]
+            if present:
+                self._index.remove(np.asarray(present, dtype=np.uint64))
+            self._index.add(keys, np.ascontiguousarray(vectors, dtype=np.float32))
+            self._version = version
+            self._dirty = True
+
+    def remove(self, ids: list[int], version: int) -> None:
+        with self._lock:
+            self._ensure_writable()
+            present = [k for k in ids if self._index.contains(int(k))]
+            if present:
+                self._index.remove(np.asarray(present, dtype=np.uint64))
+            self._version = version
+            self._dirty = True
+
+    def _ensure_writable(self) -> None:
+        if not self.writable:
+            raise RuntimeError("vector index opened read-only")
+
+    # queries --------------------------------------------------------------------------------------------------
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` (ids, scores) for one query vector; scores are inner products (cosine on unit vectors)."""
+        with self._lock:
+            n = len(self._index)
+            if n == 0 or k <= 0:
+                return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.float32)
+            k = min(k, n)
+            # exact search below a few thousand vectors costs less than a millisecond and is never approximate
+            m = self._index.search(np.asarray(query, dtype=np.float32), k, exact=n <= 4096)
+            keys = np.asarray(m.keys, dtype=np.uint64)
+            dist = np.asarray(m.distances, dtype=np.float32)
+        ok = keys != np.uint64(2**64 - 1)
+        return keys[ok], (1.0 - dist[ok]).astype(np.float32)
+
+    def get(self, ids: list[int]) -> dict[int, np.ndarray]:
+        with self._lock:
+            out = {}
+            for i in ids:
+                if self._index.contains(int(i)):
+                    v = self._index.get(int(i))
+                    if v is not None:
+                        out[int(i)] = np.asarray(v, dtype=np.float32).reshape(-1)
+            return out
+
+    def file_bytes(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
