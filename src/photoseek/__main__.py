@@ -1,0 +1,5 @@
+import sys
+
+from photoseek.launcher import main
+
+sys.exit(main())
