@@ -483,8 +483,11 @@ class Library:
         Raises:
             QueryError: the query is empty or only negative.
         """
+        parts = parse_query(query)
         s = self._searcher()
-        vec = s.query_vector(parse_query(query))
+        if len(s.vindex) == 0:
+            return []  # nothing indexed yet: no need to load the text model
+        vec = s.query_vector(parts)
         return self._finish(s.search_vector(vec, limit=limit, filters=self._filters(folder, after, before)), sort)
 
     def similar(self, target: str | int, *, limit: int = 50, folder: str | None = None,

@@ -123,7 +123,8 @@ class Searcher:
             total += np.float32(p.weight) * v
         norm = float(np.linalg.norm(total))
         if norm < 1e-6:
-            raise QueryError("the parts of the query cancel each other out")
+            raise QueryError("the query gives the model nothing to look for",
+                             hint="Use other words, or check that positive and negative parts do not cancel out.")
         return total / norm
 
     def search_vector(self, vec: np.ndarray, *, limit: int, filters: Filters | None = None,

@@ -1,0 +1,100 @@
+"""The installed `photoseek` command, run as a user would run it, on real photos."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXE = shutil.which("photoseek", path=str(Path(sys.executable).parent)) or shutil.which("photoseek")
+
+
+@pytest.fixture
+def run(home: Path):
+    assert EXE, "the photoseek console script is not installed (pip install -e .)"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+
+    def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        p = subprocess.run([EXE, *args], capture_output=True, text=True, env=env, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError(f"photoseek {' '.join(args)} -> {p.returncode}\n{p.stdout}\n{p.stderr}")
+        return p
+
+    return _run
+
+
+@pytest.fixture
+def pics(tmp_path: Path, make_photo) -> Path:
+    root = tmp_path / "Pictures"
+    for i, c in enumerate(["red", "green", "blue", "yellow"]):
+        make_photo(root / "2021" / f"IMG_{i:04d}.jpg", c, seed=i, exif_date=f"2021:0{i + 6}:10 08:00:00")
+    make_photo(root / "2022" / "sunny.png", "yellow", seed=42, fmt="PNG")
+    (root / "2022" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    return root
+
+
+def test_user_session(run, pics: Path, tmp_path: Path, make_photo) -> None:
+    out = run("folders", "add", str(pics)).stdout
+    assert "Added" in out
+    out = run("index").stdout
+    assert "5 indexed" in out and "1 could not be read" in out
+
+    hits = json.loads(run("search", "red", "--limit", "3", "--json").stdout)
+    assert len(hits) == 3
+    assert hits[0]["path"] == str(pics / "2021" / "IMG_0000.jpg")
+    assert set(hits[0]) >= {"path", "score", "taken_at", "size"}
+    assert hits[0]["taken_at"].startswith("2021-06-10")
+    assert hits[0]["size"] == (pics / "2021" / "IMG_0000.jpg").stat().st_size
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+    text = run("search", "yellow", "--in", str(pics / "2021")).stdout.splitlines()
+    assert text[0].endswith("IMG_0003.jpg") and all("2022" not in line for line in text)
+    dated = json.loads(run("search", "blue", "--after", "2021-08-01", "--before", "2021-09-01", "--json").stdout)
+    assert [Path(h["path"]).name for h in dated] == ["IMG_0002.jpg"]
+
+    sim = json.loads(run("similar", str(pics / "2021" / "IMG_0003.jpg"), "--json", "-n", "1").stdout)
+    assert Path(sim[0]["path"]).name == "sunny.png"
+    outside = make_photo(tmp_path / "query.jpg", "green", seed=99)
+    sim = json.loads(run("similar", str(outside), "--json", "-n", "1").stdout)
+    assert Path(sim[0]["path"]).name == "IMG_0001.jpg"
+
+    status = run("status").stdout
+    assert "Photos    6   indexed 5   pending 0   errors 1" in status
+    assert "broken.jpg: truncated file" in status or "broken.jpg: corrupt" in status
+    st = json.loads(run("status", "--json").stdout)
+    assert st["indexed"] == 5 and st["problems"][0]["path"].endswith("broken.jpg")
+
+    (pics / "2021" / "IMG_0000.jpg").rename(pics / "2022" / "renamed.jpg")
+    out = run("index").stdout
+    assert "1 moved/renamed (kept)" in out and "0 indexed" in out
+    assert Path(json.loads(run("search", "red", "-n", "1", "--json").stdout)[0]["path"]).name == "renamed.jpg"
+
+    models = run("models", "list").stdout
+    assert "* tiny" in models and "5 vectors" in models
+    assert run("models", "verify").stdout.strip() == "tiny: ok"
+
+
+def test_errors_are_messages_with_exit_codes(run, tmp_path: Path) -> None:
+    p = run("folders", "add", str(tmp_path / "nope"), check=False)
+    assert p.returncode == 1 and "not a folder" in p.stderr and "Traceback" not in p.stderr
+    p = run("index", check=False)
+    assert p.returncode == 1 and "folders add" in p.stderr
+    p = run("search", "red", "--after", "yesterday", check=False)
+    assert p.returncode == 2 and "not a date" in p.stderr
+    p = run("search", "-red", check=False)
+    assert p.returncode != 0 and "Traceback" not in p.stderr
+    p = run("models", "use", "no-such-pack", check=False)
+    assert p.returncode == 1 and "not installed" in p.stderr
+    p = run("models", "install", "https://example.com/pack.zip", check=False)
+    assert p.returncode == 1 and "--allow-download" in p.stderr
+
+
+def test_empty_library_search_says_what_to_do(run) -> None:
+    p = run("search", "sunset")
+    assert p.stdout == "" and "Add a folder" in p.stderr
+    assert json.loads(run("search", "sunset", "--json").stdout) == []
