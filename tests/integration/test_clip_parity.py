@@ -123,3 +123,29 @@ def test_fast_decode_path_stays_close(pack: ModelPack, embedder: Embedder, golde
     assert reduced >= 2, "JPEG draft mode reduced fewer than 2 of the photos: the fast path is not being tested"
     cos = _cos(embedder.embed_pixels(np.stack([to_model_input(im, pack.preprocess) for im in images])), g["image_embeddings"])
     assert cos.min() >= COS_FAST, dict(zip(meta["photos"], cos.round(5).tolist(), strict=True))
+
+
+def test_wordpiece_pack_still_tokenizes_with_its_pad_token(tmp_path: Path) -> None:
+    """Same runtime, a BERT-style WordPiece tokenizer.json with pad_token [PAD]: no CLIP cleaning, [PAD] padding."""
+    import shutil
+
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    root = tmp_path / "wp"
+    shutil.copytree(PACK, root)
+    (root / "manifest.json").unlink()
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "tom", "&", "amp", ";", "jerry"])}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    tok.save(str(root / "textual" / "tokenizer.json"))
+    (root / "textual" / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "BertTokenizer", "pad_token": "[PAD]"}), encoding="utf-8"
+    )
+    ids = Embedder(ModelPack.load(root)).tokenize(["Tom  &amp; Jerry"])
+    assert ids.shape == (1, 77)
+    assert ids[0, :7].tolist() == [2, 4, 5, 6, 7, 8, 3]  # entity NOT unescaped: CLIP cleaning is off
+    assert (ids[0, 7:] == 0).all()
