@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from PIL import Image
 from photoseek.core.errors import ModelError, ModelPackError
 from photoseek.core.imaging.preprocess import to_model_input
 from photoseek.core.runtime.pack import ModelPack
+from photoseek.core.runtime.textclean import text_cleaner
 
 
 def default_threads() -> int:
@@ -116,8 +117,8 @@ class Embedder:
     # texts ----------------------------------------------------------------------------------------------------
     def tokenize(self, texts: Sequence[str]) -> np.ndarray:
         """Token ids [N, context_length] as the pack's textual model expects them."""
-        tok = self._get_tokenizer()
-        encs = tok.encode_batch([_clean_text(t) for t in texts])
+        tok, clean = self._get_tokenizer()
+        encs = tok.encode_batch([clean(t) for t in texts])
         return np.asarray([e.ids for e in encs], dtype=np.int64)
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -143,7 +144,7 @@ class Embedder:
         return self._check(l2_normalize(out), "text")
 
     def _pad_id(self) -> int:
-        tok = self._get_tokenizer()
+        tok, _ = self._get_tokenizer()
         pad = tok.padding
         return int(pad["pad_id"]) if pad else 0
 
@@ -157,13 +158,12 @@ class Embedder:
         return out
 
 
-def _clean_text(text: str) -> str:
-    # open_clip's tokenizer collapses whitespace and strips before BPE; doing it here keeps ids identical for
-    # packs whose tokenizer.json normaliser does not.
-    return " ".join(text.split())
+def _load_tokenizer(pack: ModelPack) -> tuple[Any, Callable[[str], str]]:
+    """The pack's tokenizer with truncation/padding to context_length, and the text cleaning it expects.
 
-
-def _load_tokenizer(pack: ModelPack) -> Any:
+    open_clip truncates to context_length keeping the end-of-text token last and pads with id 0; a tokenizer.json
+    with a sot/eot post-processor does the same when truncation and padding are enabled here.
+    """
     from tokenizers import Tokenizer
 
     try:
@@ -171,6 +171,10 @@ def _load_tokenizer(pack: ModelPack) -> Any:
     except Exception as e:
         raise ModelPackError(f"model pack {pack.id}: textual/tokenizer.json cannot be read: {e}") from e
     cfg = pack.tokenizer_config
+    try:
+        clean = text_cleaner(cfg)
+    except ValueError as e:
+        raise ModelPackError(f"model pack {pack.id}: textual/tokenizer_config.json: {e}") from e
     pad_token = cfg.get("pad_token")
     if isinstance(pad_token, dict):
         pad_token = pad_token.get("content")
@@ -183,4 +187,4 @@ def _load_tokenizer(pack: ModelPack) -> Any:
     n = pack.context_length
     tok.enable_truncation(max_length=n)
     tok.enable_padding(length=n, pad_id=pad_id, pad_token=str(pad_token))
-    return tok
+    return tok, clean

@@ -1,0 +1,41 @@
+"""Text cleaning before tokenisation (photoseek.core.runtime.textclean) and its selection per pack."""
+
+from __future__ import annotations
+
+import pytest
+
+from photoseek.core.runtime.textclean import clean_canonicalize, clean_open_clip, ftfy_lite, text_cleaner
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Tom &amp; Jerry", "tom & jerry"),
+        ("fish &amp;amp; chips", "fish & chips"),
+        ("Don’t “stop”", "don't \"stop\""),
+        ("ﬁnal ＦＵＬＬ　width", "final full width"),
+        ("  tabs\tand\nlines  ", "tabs and lines"),
+        ("e\u0301", "é"),
+        ("zero\ufeffbom", "zerobom"),
+    ],
+)
+def test_open_clip_cleaning(raw: str, clean: str) -> None:
+    assert clean_open_clip(raw) == clean
+
+
+def test_ftfy_lite_keeps_plain_text() -> None:
+    s = "naïve café 東京 😀 <b>&amp;</b>"
+    assert ftfy_lite(s) == s  # '<' present: ftfy leaves entities alone (open_clip's html.unescape still applies)
+
+
+def test_canonicalize_strips_punctuation() -> None:
+    assert clean_canonicalize("A dog, playing_fetch!") == "a dog playing fetch"
+
+
+def test_cleaner_selection() -> None:
+    assert text_cleaner({"text_clean": "open_clip"}) is clean_open_clip
+    assert text_cleaner({"tokenizer_class": "CLIPTokenizer"}) is clean_open_clip
+    wordpiece = text_cleaner({"tokenizer_class": "BertTokenizer", "pad_token": "[PAD]"})
+    assert wordpiece("Tom  &amp; Jerry ") == "Tom &amp; Jerry"  # whitespace only, case and entities kept
+    with pytest.raises(ValueError):
+        text_cleaner({"text_clean": "bogus"})
