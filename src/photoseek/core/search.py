@@ -23,7 +23,8 @@ from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 
-_TOKEN = re.compile(r'"[^"]*"|\S+')
+# a quoted phrase may carry a mark (-"foggy morning", +2:"red boat"); otherwise \S+ would split it at the space
+_TOKEN = re.compile(r'[+-]?(?:\d+(?:\.\d+)?:)?"[^"]*"|\S+')
 _MARK = re.compile(r"^([+-])(\d+(?:\.\d+)?)?:?(.*)$", re.S)
 
 
