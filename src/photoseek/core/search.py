@@ -88,6 +88,9 @@ def parse_query(query: str) -> list[QueryPart]:
             continue
         if unq.strip():
             words.append(unq.strip())
+        if m:  # a mark weighs one word or quoted phrase; the words after it are a new, positive part
+            flush()
+            weight = 1.0
     flush()
     if not parts:
         raise QueryError("the query is empty", hint='Type what you remember, e.g. "sunset over mountains".')
