@@ -66,3 +66,19 @@ def test_only_negative_is_an_error_with_hint():
     with pytest.raises(QueryError, match="only negative") as ei:
         parse_query("-people -cars")
     assert ei.value.hint
+
+
+def test_marked_quoted_phrase_loses_its_quotes():
+    assert _parts('beach -"foggy morning" +2:"red boat"') == [(1, "beach"), (-1, "foggy morning"), (2, "red boat")]
+
+
+def test_negative_quoted_image_path_with_spaces(tmp_path, make_photo):
+    ref = make_photo(tmp_path / "my photos" / "ref.jpg", "red")
+    parts = parse_query(f'beach -"{ref}"')
+    assert (parts[1].weight, parts[1].image) == (-1, str(ref))
+
+
+def test_mark_applies_to_one_word_only():
+    # the CLI help says "'+2:word' weighs, '-word' subtracts": the words after it are positive again
+    assert _parts("-people beach at dusk") == [(-1, "people"), (1, "beach at dusk")]
+    assert _parts("+2:sunset over mountains") == [(2, "sunset"), (1, "over mountains")]
