@@ -62,3 +62,12 @@ def test_non_utf8_is_a_config_error(tmp_path):
     p.write_bytes(b'model = "\xff\xfe"\n')
     with pytest.raises(ConfigError):
         load_settings(p)
+
+
+@pytest.mark.parametrize("line,key", [("batch_size = true", "batch_size"), ("follow_symlinks = 1", "follow_symlinks"),
+                                      ("gui = 5", "gui"), ("model = 3", "model")])
+def test_wrong_type_variants(tmp_path, line, key):
+    p = tmp_path / "config.toml"
+    p.write_text(line + "\n")
+    with pytest.raises(ConfigError, match=key):
+        load_settings(p)
