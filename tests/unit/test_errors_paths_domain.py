@@ -8,7 +8,13 @@ from pathlib import Path
 from photoseek.core import paths
 from photoseek.core.domain import Photo, PhotoState, SearchHit
 from photoseek.core.errors import (
-    CatalogError, ConfigError, DecodeError, ModelError, ModelPackError, PhotoSeekError, QueryError,
+    CatalogError,
+    ConfigError,
+    DecodeError,
+    ModelError,
+    ModelPackError,
+    PhotoSeekError,
+    QueryError,
 )
 
 
