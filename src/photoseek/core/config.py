@@ -60,8 +60,15 @@ def load_settings(path: Path) -> Settings:
         f = names.get(k)
         if f is None:
             continue
-        default = f.default if f.default is not dataclasses.MISSING else None
-        if default is not None and not isinstance(v, type(default)):
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = None
+        # bool is an int subclass: "batch_size = true" must not pass as 1
+        wrong_bool = isinstance(v, bool) and not isinstance(default, bool)
+        if default is not None and (wrong_bool or not isinstance(v, type(default))):
             raise ConfigError(f"settings file {path}: {k} should be {type(default).__name__}, not {v!r}")
         kwargs[k] = v
     return Settings(**kwargs)

@@ -23,7 +23,8 @@ from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 
-_TOKEN = re.compile(r'"[^"]*"|\S+')
+# a quoted phrase may carry a mark (-"foggy morning", +2:"red boat"); otherwise \S+ would split it at the space
+_TOKEN = re.compile(r'[+-]?(?:\d+(?:\.\d+)?:)?"[^"]*"|\S+')
 _MARK = re.compile(r"^([+-])(\d+(?:\.\d+)?)?:?(.*)$", re.S)
 
 
@@ -87,6 +88,9 @@ def parse_query(query: str) -> list[QueryPart]:
             continue
         if unq.strip():
             words.append(unq.strip())
+        if m:  # a mark weighs one word or quoted phrase; the words after it are a new, positive part
+            flush()
+            weight = 1.0
     flush()
     if not parts:
         raise QueryError("the query is empty", hint='Type what you remember, e.g. "sunset over mountains".')

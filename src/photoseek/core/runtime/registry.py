@@ -130,9 +130,10 @@ class ModelRegistry:
 
 def _unzip(src: Path, dest: Path) -> Path:
     with zipfile.ZipFile(src) as z:
+        root = dest.resolve()
         for info in z.infolist():
             target = (dest / info.filename).resolve()
-            if not str(target).startswith(str(dest.resolve())):
+            if not target.is_relative_to(root):  # a string prefix test would let "../dest-evil/..." through
                 raise ModelPackError(f"{src.name} contains an unsafe path: {info.filename}")
         z.extractall(dest)
     return dest

@@ -259,7 +259,9 @@ class Catalog:
             w.execute("UPDATE folders SET online=? WHERE id=?", (int(online), folder_id))
             if online:
                 w.execute(
-                    """UPDATE photos SET state = CASE WHEN error IS NOT NULL THEN 'error' ELSE 'ok' END
+                    """UPDATE photos SET state = CASE WHEN error IS NOT NULL THEN 'error'
+                            WHEN EXISTS(SELECT 1 FROM embeddings e WHERE e.photo_id=photos.id) THEN 'ok'
+                            ELSE 'pending' END
                        WHERE folder_id=? AND state='offline'""",
                     (folder_id,),
                 )

@@ -1,0 +1,84 @@
+"""Embedding images and texts through real ONNX Runtime sessions of the tiny pack."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from photoseek.core.errors import ModelPackError
+from photoseek.core.runtime.embedder import Embedder, l2_normalize
+from photoseek.core.runtime.pack import ModelPack
+from tiny_pack import COLORS, DIM, SIZE
+
+
+@pytest.fixture(scope="module")
+def emb(tiny_models) -> Embedder:
+    return Embedder(ModelPack.load(tiny_models / "tiny"), threads=1)
+
+
+def test_image_embeddings_are_unit_float32(emb):
+    imgs = [Image.new("RGB", (64, 48), COLORS[c]) for c in ("red", "blue", "green")]
+    out = emb.embed_images(imgs)
+    assert out.shape == (3, DIM) and out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+
+
+def test_text_embeddings_are_unit_float32(emb):
+    out = emb.embed_texts(["red", "a photo of blue"])
+    assert out.shape == (2, DIM) and out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+
+
+def test_colour_words_find_their_colour(emb):
+    names = ["red", "green", "blue", "yellow"]
+    imgs = emb.embed_images([Image.new("RGB", (40, 40), COLORS[c]) for c in names])
+    txt = emb.embed_texts(names)
+    assert list((txt @ imgs.T).argmax(axis=1)) == [0, 1, 2, 3]
+
+
+def test_empty_batches(emb):
+    assert emb.embed_images([]).shape == (0, DIM)
+    assert emb.embed_texts([]).shape == (0, DIM)
+
+
+def test_tokenize_pads_and_truncates_to_context_length(emb):
+    ids = emb.tokenize(["red", " ".join(["blue"] * 40), "  red \n  green  "])
+    assert ids.shape == (3, 16) and ids.dtype == np.int64
+    pad = emb._pad_id()
+    assert ids[0, 0] != pad and (ids[0, 1:] == pad).all()
+    assert (ids[1] != pad).all()  # 40 words cut to 16
+    assert ids[2, 0] == ids[0, 0] and (ids[2, 2:] == pad).all()  # whitespace collapsed
+
+
+def test_image_calls_count_images(tiny_models):
+    e = Embedder(ModelPack.load(tiny_models / "tiny"), threads=1)
+    assert e.image_calls == 0
+    e.embed_images([Image.new("RGB", (32, 32))] * 3)
+    e.embed_pixels(np.zeros((2, 3, SIZE, SIZE), np.float32))
+    assert e.image_calls == 5
+    e.embed_texts(["red"])
+    assert e.image_calls == 5 and e.text_calls == 1
+
+
+def test_same_image_any_size_gives_same_vector(emb):
+    a, b = emb.embed_images([Image.new("RGB", (32, 32), COLORS["purple"]), Image.new("RGB", (640, 480), COLORS["purple"])])
+    assert float(a @ b) > 0.999
+
+
+def test_corrupt_model_file_is_a_pack_error(tmp_path, tiny_models):
+    d = tmp_path / "tiny"
+    shutil.copytree(tiny_models / "tiny", d)
+    (d / "visual" / "model.onnx").write_bytes(b"not onnx at all")
+    e = Embedder(ModelPack.load(d), threads=1)
+    assert e.embed_texts(["red"]).shape == (1, DIM)  # text side still loads (sessions are lazy)
+    with pytest.raises(ModelPackError, match="visual/model.onnx") as ei:
+        e.embed_images([Image.new("RGB", (32, 32))])
+    assert "verify" in ei.value.hint
+
+
+def test_l2_normalize_survives_zero_vector():
+    out = l2_normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    np.testing.assert_allclose(out, [[0.6, 0.8], [0.0, 0.0]])

@@ -1,0 +1,137 @@
+"""The USearch index: a cache of the catalog's vectors that is saved atomically and rebuilt when it cannot be trusted."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from photoseek.core.storage.catalog import Catalog, PhotoUpdate
+from photoseek.core.storage.vector_index import VectorIndex
+
+DIM = 8
+MODEL = "m"
+
+
+def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    v = rng.standard_normal((n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def cat(tmp_path):
+    c = Catalog(tmp_path / "catalog.db")
+    yield c
+    c.close()
+
+
+def _commit(cat: Catalog, vecs: np.ndarray, start: int = 0) -> tuple[list[int], int]:
+    """Photos with vectors in the catalog, as an index run would commit them. Returns (ids, model version)."""
+    f = cat.add_folder("/p")
+    ids = []
+    with cat.write() as w:
+        for i in range(len(vecs)):
+            ids.append(cat.upsert_photo(w, PhotoUpdate(f"/p/{start + i}.jpg", f.id, 1, 1.0, f"h{start + i}"),
+                                        keep_vectors=True))
+        cat.store_vectors(w, MODEL, ids, vecs)
+    return ids, cat.model_version(MODEL)
+
+
+def _index(tmp_path, cat, **kw) -> VectorIndex:
+    return VectorIndex(tmp_path / "indexes", MODEL, DIM, cat, **kw)
+
+
+def test_add_search_remove(tmp_path, cat):
+    rng = np.random.default_rng(0)
+    vecs = _unit(rng, 20)
+    vi = _index(tmp_path, cat)
+    assert len(vi) == 0 and len(vi.search(vecs[0], 5)[0]) == 0
+    vi.add(list(range(1, 21)), vecs, version=1)
+    ids, scores = vi.search(vecs[4], 3)
+    assert ids[0] == 5 and scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert list(scores) == sorted(scores, reverse=True)
+    vi.remove([5], version=2)
+    assert 5 not in vi.search(vecs[4], 20)[0] and len(vi) == 19
+    np.testing.assert_allclose(vi.get([6])[6], vecs[5], atol=1e-6)
+    vi.add([6], vecs[0:1], version=3)  # re-adding a key replaces its vector
+    assert len(vi) == 19 and vi.search(vecs[0], 2)[0].tolist().count(6) == 1
+
+
+def test_saved_and_reopened_without_rebuild(tmp_path, cat):
+    vecs = _unit(np.random.default_rng(1), 10)
+    ids, version = _commit(cat, vecs)
+    vi = _index(tmp_path, cat)
+    assert vi.rebuilt and len(vi) == 10  # first open builds from SQLite
+    vi.save()
+    assert not list((tmp_path / "indexes").glob("*.tmp"))
+    meta = json.loads(vi.meta_path.read_text())
+    assert meta["version"] == version and meta["count"] == 10
+    again = _index(tmp_path, cat)
+    assert not again.rebuilt and len(again) == 10
+    assert again.search(vecs[3], 1)[0][0] == ids[3]
+
+
+def test_stale_sidecar_version_triggers_rebuild(tmp_path, cat):
+    vecs = _unit(np.random.default_rng(2), 6)
+    _commit(cat, vecs[:3])
+    _index(tmp_path, cat)
+    _commit(cat, vecs[3:], start=3)  # catalog moved on while the index file did not
+    vi = _index(tmp_path, cat)
+    assert vi.rebuilt and len(vi) == 6
+
+
+def test_corrupt_index_file_is_rebuilt(tmp_path, cat):
+    vecs = _unit(np.random.default_rng(3), 5)
+    ids, _ = _commit(cat, vecs)
+    vi = _index(tmp_path, cat)
+    vi.path.write_bytes(np.random.default_rng(9).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    again = _index(tmp_path, cat)
+    assert again.rebuilt and len(again) == 5
+    assert again.search(vecs[2], 1)[0][0] == ids[2]
+    assert not _index(tmp_path, cat).rebuilt  # the rebuilt file was saved and is good again
+
+
+def test_missing_index_file_is_rebuilt(tmp_path, cat):
+    vecs = _unit(np.random.default_rng(4), 4)
+    _commit(cat, vecs)
+    vi = _index(tmp_path, cat)
+    vi.path.unlink()
+    again = _index(tmp_path, cat)
+    assert again.rebuilt and len(again) == 4 and again.path.is_file()
+
+
+def test_missing_photos_are_left_out_of_rebuild(tmp_path, cat):
+    vecs = _unit(np.random.default_rng(5), 4)
+    ids, _ = _commit(cat, vecs)
+    with cat.write() as w:
+        cat.mark_missing(w, [ids[0]])
+    vi = _index(tmp_path, cat)
+    assert len(vi) == 3 and ids[0] not in vi.search(vecs[0], 4)[0]
+
+
+def test_read_only_open_and_refresh(tmp_path, cat):
+    vecs = _unit(np.random.default_rng(6), 6)
+    _commit(cat, vecs[:3])
+    writer = _index(tmp_path, cat)
+    reader = _index(tmp_path, cat, writable=False)
+    assert not reader.rebuilt and len(reader) == 3
+    with pytest.raises(RuntimeError, match="read-only"):
+        reader.add([99], vecs[:1], version=9)
+    ids, version = _commit(cat, vecs[3:], start=3)  # another process commits more vectors
+    writer.add(ids, vecs[3:], version=version)
+    writer.save()
+    reader.refresh()
+    assert len(reader) == 6
+    assert reader.search(vecs[5], 1)[0][0] == ids[2]
+
+
+def test_read_only_refresh_without_saved_index_rebuilds_in_memory(tmp_path, cat):
+    vecs = _unit(np.random.default_rng(7), 4)
+    _commit(cat, vecs[:2])
+    reader = _index(tmp_path, cat, writable=False)
+    assert len(reader) == 2
+    _commit(cat, vecs[2:], start=2)  # committed, but nobody saved an index file
+    reader.refresh()
+    assert len(reader) == 4
+    assert not (tmp_path / "indexes" / f"{MODEL}.usearch").exists()  # a reader never writes
