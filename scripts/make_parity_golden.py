@@ -242,7 +242,7 @@ def main() -> int:
 
         mean, std = np.asarray(pre["mean"], np.float32)[:, None, None], np.asarray(pre["std"], np.float32)[:, None, None]
         raw = pixels * std + mean
-        sens["bgr"] = float(cos_rows(img_emb, emb(((raw[:, ::-1] - mean) / std))).min())
+        sens["bgr"] = float(cos_rows(img_emb, emb((raw[:, ::-1] - mean) / std)).min())
         sens["no_normalize"] = float(cos_rows(img_emb, emb(raw)).min())
         sens["shift_1px"] = float(cos_rows(img_emb, emb(np.roll(pixels, 1, axis=3))).min())
     ftfy_ok = {s: (ftfy.fix_text(s) == __import__("photoseek.core.runtime.textclean", fromlist=["x"]).ftfy_lite(s))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class PhotoState(str, Enum):
+class PhotoState(StrEnum):
     OK = "ok"
     PENDING = "pending"  # known to the catalog, no vector yet for the active model
     MISSING = "missing"  # file gone (deleted); kept briefly so a later "add" can match by hash

@@ -416,7 +416,6 @@ class Library:
         target = self.target_model()
         if target and target != self.model_id:
             models.append(target)
-        moved_paths = {d.path for _, d in moves}
         disk_by_path = {d.path: d for d in present}
         for name in models:
             try:
@@ -446,11 +445,10 @@ class Library:
                 queued.add(d.path)
             # photos known and unchanged (or just moved) that have no vector yet for this model
             for pid, path in self.catalog.ids_without_vector(emb.model_id):
-                d = disk_by_path.get(path)
-                if path in queued or (d is None and path not in moved_paths):
+                known_file = disk_by_path.get(path)
+                if path in queued or known_file is None:
                     continue
-                if d is None:
-                    continue
+                d = known_file
                 f = self._folder_for(path, folders)
                 if f is None:
                     continue

@@ -22,7 +22,7 @@ try:  # HEIC/HEIF (and AVIF on older Pillow) come from pillow-heif
 
     pillow_heif.register_heif_opener()
 except Exception:  # pragma: no cover - optional plugin failed to load; those formats then report "unsupported"
-    pillow_heif = None
+    pillow_heif = None  # type: ignore[assignment]
 
 # Photos larger than this many pixels are refused as decompression bombs (a 200 MP camera file still passes).
 MAX_PIXELS = 250_000_000

@@ -111,5 +111,5 @@ def to_model_input(img: Image.Image, cfg: PreprocessConfig) -> np.ndarray:
         img = _resize_shortest(img, min(th, tw) if th != tw else th, resample)
         img = _center_crop(img, th, tw, cfg.fill_color)
     arr = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 255.0)
-    arr = (arr - np.asarray(cfg.mean, dtype=np.float32)) / np.asarray(cfg.std, dtype=np.float32)
-    return np.ascontiguousarray(arr.transpose(2, 0, 1))
+    out = (arr - np.asarray(cfg.mean, dtype=np.float32)) / np.asarray(cfg.std, dtype=np.float32)
+    return np.ascontiguousarray(out.transpose(2, 0, 1), dtype=np.float32)

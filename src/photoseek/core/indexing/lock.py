@@ -20,7 +20,7 @@ class WriterLock:
             if os.name == "nt":  # pragma: no cover - exercised on Windows only
                 import msvcrt
 
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
             else:
                 import fcntl
 

@@ -175,7 +175,7 @@ class Pipeline:
         return result
 
     def _commit(self, batch: list[_Prepared], side: list[_Prepared], result: PipelineResult) -> int:
-        vectors = self.embedder.embed_pixels(np.stack([r.pixels for r in batch])) if batch else None
+        vectors = self.embedder.embed_pixels(np.stack([r.pixels for r in batch if r.pixels is not None])) if batch else None
         model_id = self.embedder.model_id
         ids: list[int] = []
         dropped: list[int] = []

@@ -78,30 +78,30 @@ def _walk(folder: str, seen: set[tuple[int, int]], out: WalkResult, skip_hidden:
             out.problems.append(FileProblem(current, f"folder unreadable ({e.strerror or e})"))
             continue
         subdirs = []
-        for e in entries:
-            name = e.name
+        for entry in entries:
+            name = entry.name
             if skip_hidden and name.startswith("."):
                 continue
             try:
-                if e.is_dir(follow_symlinks=follow):
+                if entry.is_dir(follow_symlinks=follow):
                     if name in SYSTEM_DIRS:
                         continue
-                    st = e.stat(follow_symlinks=True)
+                    st = entry.stat(follow_symlinks=True)
                     key = (st.st_dev, st.st_ino)
                     if key in seen:  # symlink loop or the same folder reached twice
                         continue
                     seen.add(key)
-                    subdirs.append(e.path)
-                elif is_photo_path(name) and e.is_file(follow_symlinks=follow):
-                    st = e.stat(follow_symlinks=True)
-                    yield DiskFile(os.path.abspath(e.path), st.st_size, st.st_mtime)
+                    subdirs.append(entry.path)
+                elif is_photo_path(name) and entry.is_file(follow_symlinks=follow):
+                    st = entry.stat(follow_symlinks=True)
+                    yield DiskFile(os.path.abspath(entry.path), st.st_size, st.st_mtime)
                     n += 1
                     if keep_going is not None and n % 1000 == 0 and not keep_going():
                         return
             except FileNotFoundError:
                 continue  # vanished while we looked, or a dangling symlink
             except OSError as err:
-                out.problems.append(FileProblem(e.path, f"unreadable ({err.strerror or err})"))
+                out.problems.append(FileProblem(entry.path, f"unreadable ({err.strerror or err})"))
         stack.extend(reversed(subdirs))
 
 

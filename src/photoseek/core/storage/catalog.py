@@ -75,10 +75,10 @@ _PHOTO_COLS = "id, path, folder_id, size, mtime, content_hash, width, height, ta
 def _photo(row: Sequence[object]) -> Photo:
     taken = row[8]
     return Photo(
-        id=int(row[0]),  # type: ignore[arg-type]
+        id=int(row[0]),  # type: ignore[call-overload]
         path=str(row[1]),
-        folder_id=int(row[2]),  # type: ignore[arg-type]
-        size=int(row[3]),  # type: ignore[arg-type]
+        folder_id=int(row[2]),  # type: ignore[call-overload]
+        size=int(row[3]),  # type: ignore[call-overload]
         mtime=float(row[4]),  # type: ignore[arg-type]
         content_hash=row[5],  # type: ignore[arg-type]
         width=row[6],  # type: ignore[arg-type]
