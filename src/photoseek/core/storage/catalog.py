@@ -85,7 +85,7 @@ def _photo(row: Sequence[object]) -> Photo:
         height=row[7],  # type: ignore[arg-type]
         taken_at=datetime.fromisoformat(taken) if isinstance(taken, str) else None,
         camera=row[9],  # type: ignore[arg-type]
-        state=PhotoState(row[10]),
+        state=PhotoState(str(row[10])),
         error=row[11],  # type: ignore[arg-type]
     )
 
