@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from photoseek.core.runtime.textclean import clean_canonicalize, clean_open_clip, ftfy_lite, text_cleaner
+from photoseek.core.runtime.textclean import clean_canonicalize, clean_open_clip, text_cleaner
 
 
 @pytest.mark.parametrize(
@@ -23,9 +23,9 @@ def test_open_clip_cleaning(raw: str, clean: str) -> None:
     assert clean_open_clip(raw) == clean
 
 
-def test_ftfy_lite_keeps_plain_text() -> None:
-    s = "naïve café 東京 😀 <b>&amp;</b>"
-    assert ftfy_lite(s) == s  # '<' present: ftfy leaves entities alone (open_clip's html.unescape still applies)
+def test_mojibake_is_repaired_like_open_clip_does() -> None:
+    assert clean_open_clip("cafÃ© au lait") == "café au lait"
+    assert clean_open_clip("naïve café 東京 😀") == "naïve café 東京 😀"
 
 
 def test_canonicalize_strips_punctuation() -> None:
