@@ -339,7 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.action = "list"
     lib = None
     try:
-        lib = Library(a.library, model=a.model, read_only=a.command in READ_ONLY)
+        # a terminal index run may use every core; the desktop app leaves one free for the window
+        threads = (os.cpu_count() or 1) if a.command in ("index", "watch") else None
+        lib = Library(a.library, model=a.model, read_only=a.command in READ_ONLY, threads=threads)
         return COMMANDS[a.command](lib, a)
     except PhotoSeekError as e:
         print(f"photoseek: {e}", file=sys.stderr)

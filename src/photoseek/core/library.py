@@ -126,7 +126,7 @@ class Library:
             emb = self._embedders.get(name)
             if emb is None:
                 pack = self.registry.resolve(name)
-                threads = self._threads or self.settings.index_threads or None
+                threads = self.settings.index_threads or self._threads or None
                 emb = Embedder(pack, threads=threads)
                 self._embedders[name] = emb
                 self._embedders[pack.id] = emb
