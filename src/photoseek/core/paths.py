@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -44,7 +45,9 @@ def builtin_models_dir() -> Path | None:
     if env:
         return Path(env)
     here = Path(__file__).resolve()
-    for cand in (here.parents[3] / "models", here.parents[1] / "models"):
+    frozen = getattr(sys, "_MEIPASS", None)  # a PyInstaller build unpacks data beside the code
+    cands = [Path(frozen) / "models"] if frozen else []
+    for cand in (*cands, here.parents[3] / "models", here.parents[1] / "models"):
         if cand.is_dir():
             return cand
     return None
