@@ -589,7 +589,7 @@ class Library:
             return paths
 
         worker = QueueWorker(queue, self, on_progress=on_progress, catch_up=catch_up, purge_after_s=purge_after_s,
-                             purge_every_s=purge_every_s)
+                             purge_every_s=purge_every_s, vanished_like=self._vanished_like)
         handle = WatchHandle(self, queue, worker)
         watcher = LibraryWatcher(queue, roots, force_polling=force_polling, poll_interval_s=poll_interval_s,
                                  check_interval_s=check_interval_s, on_mode=handle._mode_changed)
@@ -598,6 +598,20 @@ class Library:
         watcher.start()  # events from now on are queued while the catch-up scan runs
         worker.start()
         return handle
+
+    def _vanished_like(self, paths: Sequence[str]) -> list[str]:
+        """Catalogued photos no longer on disk with the size of one of the (not yet catalogued) ``paths``."""
+        known = self.catalog.rows_for_paths(list(paths))
+        sizes = []
+        for p in paths:
+            if p not in known:
+                try:
+                    sizes.append(os.stat(p).st_size)
+                except OSError:
+                    pass
+        if not sizes:
+            return []
+        return [p for p in self.catalog.paths_with_sizes(sizes) if not os.path.lexists(p)]
 
     def watch_modes(self) -> dict[str, str]:
         """folder -> "events" | "polling" while this or another process watches the library ({} otherwise)."""
@@ -608,7 +622,7 @@ class Library:
         except ValueError:
             return {}
         pid = data.get("pid")
-        if not isinstance(pid, int) or pid == os.getpid() or not _pid_alive(pid):
+        if not isinstance(pid, int) or (pid != os.getpid() and not _pid_alive(pid)):
             return {}
         modes = data.get("modes")
         return {str(k): str(v) for k, v in modes.items()} if isinstance(modes, dict) else {}

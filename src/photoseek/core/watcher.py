@@ -170,6 +170,7 @@ class LibraryWatcher:
         self.on_mode = on_mode
         self._watches: dict[str, _Watch] = {}
         self._gone: set[str] = set()
+        self._known: set[str] | None = None  # folders seen so far (None before the first check)
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._poke = threading.Event()
@@ -226,6 +227,10 @@ class LibraryWatcher:
             for root in [r for r in self._watches if r not in roots]:
                 self._unwatch(root)
             self._gone &= set(roots)
+            if self._known is not None:
+                # a folder added while watching: index what it holds now, as for a folder coming back
+                self._gone |= {r for r in roots if r not in self._known}
+            self._known = set(roots)
             for root in roots:
                 present = _exists_dir(root)
                 w = self._watches.get(root)

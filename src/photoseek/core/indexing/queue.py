@@ -99,14 +99,12 @@ class ChangeQueue:
         """A photo was created or modified (or may have been)."""
         with self._cond:
             if self._relevant(path, False):
-                self._touch(path)
-                self._cond.notify()
+                self._touch(path)  # no wake-up: the worker looks at settling paths on its own tick
 
     def deleted(self, path: str, is_dir: bool = False) -> None:
         with self._cond:
             if self._relevant(path, is_dir):
                 self._touch(path)
-                self._cond.notify()
 
     def moved(self, src: str, dst: str, is_dir: bool = False) -> None:
         """``src`` was renamed to ``dst``. A folder rename is one entry, not one per photo inside it."""
@@ -253,7 +251,8 @@ class QueueWorker:
 
     def __init__(self, queue: ChangeQueue, target: WatchTarget, *, on_progress: ProgressCallback | None = None,
                  catch_up: bool = True, purge_after_s: float = 600.0, purge_every_s: float = 60.0,
-                 tick_s: float | None = None) -> None:
+                 tick_s: float | None = None, vanished_like: Callable[[Sequence[str]], list[str]] | None = None
+                 ) -> None:
         self.queue = queue
         self.target = target
         self.on_progress = on_progress
@@ -261,6 +260,7 @@ class QueueWorker:
         self.purge_after_s = purge_after_s
         self.purge_every_s = purge_every_s
         self.tick_s = tick_s if tick_s is not None else min(0.5, queue.settle_s / 4)
+        self.vanished_like = vanished_like
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._thread = threading.Thread(target=self._run, name="photoseek-watch-worker", daemon=True)
@@ -358,6 +358,12 @@ class QueueWorker:
         dirs = [p for p in paths if not is_photo_path(p)]
         if dirs:
             paths = [p for p in paths if p in dirs or not any(p != d and under(p, d) for d in dirs)]
+        if self.vanished_like is not None and paths:
+            # a photo moved between two separately watched folders arrives as create + delete, and the delete
+            # can come late: sync the library paths that vanished and look like a new file, so the new file is
+            # matched by content hash (and keeps its vector) instead of being embedded again
+            extra = [p for p in self.vanished_like([p for p in paths if is_photo_path(p)]) if p not in paths]
+            paths += [p for p in extra if (r := self.queue.root_of(p)) is not None and exists_dir(r)]
         rep = IndexReport()
         if paths:
             self._say(None, "indexing", 0, len(paths))
