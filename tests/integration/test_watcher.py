@@ -147,6 +147,14 @@ def test_move_between_folders_and_folder_rename(lib: Library, start: Callable[..
     assert moved.folder_id == lib.catalog.folder_by_path(str(b)).id  # type: ignore[union-attr]
 
     # rename a sub-folder: one move for the folder, every photo keeps its row
+    moves: list[tuple[str, str]] = []
+    real_move = lib.move_path
+
+    def spy(src: str, dst: str) -> int:
+        moves.append((src, dst))
+        return real_move(src, dst)
+
+    lib.move_path = spy  # type: ignore[method-assign]
     os.rename(a / "trip", a / "Trip 2024")
     new = a / "Trip 2024"
     wait_until(lambda: lib.search("green", limit=1)[0].path == str(new / "green.jpg"), what="a folder rename")
@@ -157,8 +165,18 @@ def test_move_between_folders_and_folder_rename(lib: Library, start: Callable[..
         assert p is not None and p.id == ids[str(a / "trip" / f"{c}.jpg")] and p.state == PhotoState.OK
         assert lib.catalog.photo_by_path(str(a / "trip" / f"{c}.jpg")) is None
     assert emb.image_calls == calls  # nothing re-embedded
+    assert moves == [(str(a / "trip"), str(new))]  # one move, not one per photo
     st = lib.status()
     assert (st.photos, st.indexed, st.pending, st.errors) == (4, 4, 0, 0)
+
+    # a folder added while watching is indexed and watched
+    c = tmp_path / "c"
+    make_photo(c / "black.jpg", "black")
+    lib.add_folder(c)
+    wait_until(lambda: top(lib, "black") == str(c / "black.jpg"), what="a folder added while watching")
+    make_photo(c / "white.jpg", "white")
+    wait_until(lambda: top(lib, "white") == str(c / "white.jpg"), what="a photo in the added folder")
+    assert emb.image_calls == calls + 2
 
 
 def test_slow_write_is_indexed_once_when_complete(lib: Library, start: Callable[..., WatchHandle], tmp_path: Path,

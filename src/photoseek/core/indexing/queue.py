@@ -70,6 +70,7 @@ class ChangeQueue:
         self._gone: list[str] = []
         self._back: list[str] = []
         self._roots: tuple[str, ...] = ()
+        self._dir_moves: list[tuple[str, str, float]] = []  # recent folder moves, to drop watchdog's per-item moves
 
     # configuration ---------------------------------------------------------------------------------------------
     def set_roots(self, roots: Sequence[str]) -> None:
@@ -110,8 +111,12 @@ class ChangeQueue:
         """``src`` was renamed to ``dst``. A folder rename is one entry, not one per photo inside it."""
         with self._cond:
             src_in, dst_in = self._relevant(src, is_dir), self._relevant(dst, is_dir)
-            if any(s != src and under(src, s) and dst == d + src[len(s):] for s, d in self._moves):
+            now = time.monotonic()
+            self._dir_moves = [m for m in self._dir_moves if now - m[2] < 30.0]
+            if any(s != src and under(src, s) and dst == d + src[len(s):] for s, d, _ in self._dir_moves):
                 return  # watchdog follows a folder move with one move per item inside: the folder move covers them
+            if is_dir:
+                self._dir_moves.append((src, dst, now))
             if not is_dir and src in self._pending:
                 # changed but not indexed yet, so its stored vector may be stale: sync both ends instead (a
                 # content-hash match still keeps the vector when the bytes did not change)
@@ -331,6 +336,9 @@ class QueueWorker:
                     self.queue.requeue(batch)
                     self._say(f"will retry: {e}")
                     self._stop.wait(1.0)
+                except Exception as e:  # a bug must cost this batch, not the watching (no retry: it would loop)
+                    log.exception("applying watched changes failed")
+                    self._say(f"could not apply {len(batch.paths) + len(batch.moves)} change(s): {e}")
             self._say("stopped", "stopped")
         except BaseException as e:  # pragma: no cover - reported to whoever holds the handle
             self.error = e
