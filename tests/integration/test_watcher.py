@@ -291,6 +291,7 @@ def test_polling_fallback_when_os_refuses_watches(lib: Library, start: Callable[
     # another process (the CLI's `status`) sees it too
     with Library(lib.home, read_only=True) as other:
         assert other.watch_modes() == {str(folder): "polling"}
+        assert "refused" in other.watch_reasons()[str(folder)]
         assert other.status().folders[0].watch_mode == "polling"
 
     make_photo(folder / "p.jpg", "purple")

@@ -617,15 +617,24 @@ class Library:
         """folder -> "events" | "polling" while this or another process watches the library ({} otherwise)."""
         if self._watch is not None and self._watch.is_alive():
             return self._watch.modes()
+        return self._watch_record("modes")
+
+    def watch_reasons(self) -> dict[str, str]:
+        """folder -> why it is polled rather than event-watched ("" when it gets events), like :meth:`watch_modes`."""
+        if self._watch is not None and self._watch.is_alive():
+            return self._watch.reasons()
+        return self._watch_record("reasons")
+
+    def _watch_record(self, key: str) -> dict[str, str]:
         try:
             data = json.loads(self.catalog.get_setting(_WATCH_MODES) or "{}")
         except ValueError:
             return {}
         pid = data.get("pid")
         if not isinstance(pid, int) or (pid != os.getpid() and not _pid_alive(pid)):
-            return {}
-        modes = data.get("modes")
-        return {str(k): str(v) for k, v in modes.items()} if isinstance(modes, dict) else {}
+            return {}  # whoever wrote it is gone
+        value = data.get(key)
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
     def _save_watch_modes(self, modes: dict[str, str], reasons: dict[str, str]) -> None:
         value = json.dumps({"pid": os.getpid(), "modes": modes, "reasons": reasons}) if modes else ""
