@@ -257,6 +257,8 @@ def test_folder_offline_and_back(lib: Library, start: Callable[..., WatchHandle]
     assert st.photos == 2 and not st.folders[0].online
     assert state_of(lib, drive / "DCIM" / "red.jpg") == PhotoState.OFFLINE
     assert h.modes() == {}  # nothing to watch while it is gone
+    with Library(lib.home, read_only=True) as other:
+        assert other.watch_modes() == {} and other.status().folders[0].watch_mode is None
 
     os.rename(unplugged, drive)
     wait_until(lambda: lib.status().offline == 0, what="photos coming back")

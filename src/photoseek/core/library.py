@@ -667,9 +667,14 @@ class WatchHandle:
         self.worker = worker
 
     def _mode_changed(self, folder: str, mode: str, reason: str) -> None:
-        self._lib._save_watch_modes(self.watcher.modes() | {folder: mode},
-                                    self.watcher.reasons() | {folder: reason})
-        self.worker._say(f"watching {folder} by {mode}" + (f" ({reason})" if reason else ""))
+        modes, reasons = self.watcher.modes(), self.watcher.reasons()
+        if mode:
+            modes[folder], reasons[folder] = mode, reason
+            self.worker._say(f"watching {folder} by {mode}" + (f" ({reason})" if reason else ""))
+        else:
+            modes.pop(folder, None)
+            reasons.pop(folder, None)
+        self._lib._save_watch_modes(modes, reasons)
 
     def modes(self) -> dict[str, str]:
         """folder -> "events" | "polling" for each folder being watched now."""

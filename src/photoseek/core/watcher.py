@@ -156,7 +156,8 @@ class LibraryWatcher:
         force_polling: poll every folder instead of using kernel events (also ``PHOTOSEEK_WATCH_POLLING=1``).
         poll_interval_s: how often a polled folder is rescanned.
         check_interval_s: how often folders are checked for vanishing and coming back.
-        on_mode: called with ``(folder, mode, reason)`` when a folder starts being watched.
+        on_mode: called with ``(folder, mode, reason)`` when a folder starts being watched, and with mode ``""``
+            when it stops being watched because it vanished.
     """
 
     def __init__(self, sink: EventSink, folders: Callable[[], Sequence[str]], *, force_polling: bool = False,
@@ -243,6 +244,7 @@ class LibraryWatcher:
                     self._gone.add(root)
                     log.info("folder gone: %s", root)
                     self.sink.folder_gone(root)
+                    self._mode(root, "", "folder is gone")
                 elif w is None and present:
                     self._watch(root)
                     if root in self._gone:
@@ -289,7 +291,8 @@ class LibraryWatcher:
         self._mode(root, POLLING, reason)
 
     def _mode(self, root: str, mode: str, reason: str) -> None:
-        log.info("watching %s by %s%s", root, mode, f" ({reason})" if reason else "")
+        if mode:
+            log.info("watching %s by %s%s", root, mode, f" ({reason})" if reason else "")
         if self.on_mode is not None:
             try:
                 self.on_mode(root, mode, reason)
