@@ -81,6 +81,17 @@ class IndexProgress:
     eta_s: float | None = None
 
 
+@dataclass(frozen=True)
+class WatchProgress:
+    """What the folder watcher is doing, for a status bar. ``message`` is a one-line event (or None)."""
+
+    phase: str  # "scanning" | "indexing" | "watching" | "stopped"
+    done: int  # files handled in the current step
+    total: int
+    queued: int  # changes waiting (settling or not yet applied)
+    message: str | None = None
+
+
 @dataclass
 class IndexReport:
     scanned: int = 0

@@ -6,11 +6,13 @@ library, across processes too); searches run concurrently with them on what is a
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -26,10 +28,11 @@ from photoseek.core.domain import (
     Photo,
     SearchHit,
 )
-from photoseek.core.errors import FolderError, ModelPackError
+from photoseek.core.errors import CatalogError, FolderError, ModelPackError, PhotoSeekError
 from photoseek.core.imaging.decode import is_photo_path
 from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.indexing.pipeline import Pipeline, WorkItem
+from photoseek.core.indexing.queue import ChangeQueue, ProgressCallback, QueueWorker
 from photoseek.core.indexing.scanner import DiskFile, content_hash, exists_dir, normalize_folder, under, walk
 from photoseek.core.paths import cache_home, library_home
 from photoseek.core.runtime.embedder import Embedder
@@ -38,6 +41,7 @@ from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.search import Filters, Searcher, parse_query
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
+from photoseek.core.watcher import LibraryWatcher
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ ProgressFn = Callable[[IndexProgress], bool]
 Row = tuple[int, int, float, str | None, str]  # id, size, mtime, content_hash, state
 
 _TARGET_MODEL = "target_model"  # catalog setting: the pack being switched to (vectors still being computed)
+_WATCH_MODES = "watch_modes"  # catalog setting: JSON {pid, modes, reasons} of the process watching the folders
 
 
 class Library:
@@ -75,11 +80,15 @@ class Library:
         self._embedders: dict[str, Embedder] = {}
         self._vindexes: dict[str, VectorIndex] = {}
         self._listeners: list[Callable[[list[int]], None]] = []
+        self._watch: WatchHandle | None = None
         self._closed = False
 
     # lifecycle ------------------------------------------------------------------------------------------------
     def close(self) -> None:
         """Save what is in memory and release files. Safe to call twice."""
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch.join(30)
         with self._lock:
             if self._closed:
                 return
@@ -193,7 +202,13 @@ class Library:
 
     # folders --------------------------------------------------------------------------------------------------
     def folders(self) -> list[Folder]:
-        return self.catalog.folders()
+        modes = self.watch_modes()
+        return [replace(f, watch_mode=modes.get(f.path)) for f in self.catalog.folders()]
+
+    def set_folder_online(self, path: str, online: bool) -> bool:
+        """Mark a library folder's photos offline (unreachable, kept) or back. Returns True when it changed."""
+        f = self.catalog.folder_by_path(normalize_folder(path))
+        return f is not None and self.catalog.set_folder_online(f.id, online)
 
     def add_folder(self, path: str | os.PathLike[str]) -> Folder:
         """Remember a folder of photos. It is read, never written.
@@ -544,7 +559,156 @@ class Library:
         th_bytes = sum(p.stat().st_size for p in thumbs.rglob("*") if p.is_file()) if thumbs.is_dir() else 0
         return LibraryStatus(
             home=str(self.home), model_id=model_id, photos=c["photos"], indexed=c["indexed"], pending=c["pending"],
-            errors=c["errors"], offline=c["offline"], folders=self.catalog.folders(), problems=self.catalog.problems(),
+            errors=c["errors"], offline=c["offline"], folders=self.folders(), problems=self.catalog.problems(),
             catalog_bytes=self.catalog.file_bytes(), index_bytes=idx_bytes, thumbnails_bytes=th_bytes,
         )
 
+
+    # watching -------------------------------------------------------------------------------------------------
+    def watch(self, on_progress: ProgressCallback | None = None, *, settle_s: float = 1.5, catch_up: bool = True,
+              force_polling: bool = False, poll_interval_s: float = 2.0, check_interval_s: float = 2.0,
+              purge_after_s: float = 600.0, purge_every_s: float = 60.0, max_batch: int = 500) -> WatchHandle:
+        """Watch every library folder and keep the library up to date until :meth:`WatchHandle.stop`.
+
+        Runs a catch-up scan first (what changed while nothing watched), then applies changes as they settle:
+        new and modified photos are indexed once they stop changing for ``settle_s`` seconds, moves and renames
+        keep their vectors, deleted photos leave results (purged after ``purge_after_s``), and a folder that
+        vanishes has its photos marked offline until it returns. ``on_progress`` is called from the worker thread.
+
+        Raises:
+            CatalogError: the library is open read-only.
+        """
+        if self.read_only:
+            raise CatalogError("a read-only library cannot be watched")
+        if self._watch is not None and self._watch.is_alive():
+            return self._watch
+        queue = ChangeQueue(settle_s, max_batch=max_batch, skip_hidden=self.settings.skip_hidden)
+
+        def roots() -> list[str]:
+            paths = [f.path for f in self.catalog.folders()]
+            queue.set_roots(paths)
+            return paths
+
+        worker = QueueWorker(queue, self, on_progress=on_progress, catch_up=catch_up, purge_after_s=purge_after_s,
+                             purge_every_s=purge_every_s, vanished_like=self._vanished_like)
+        handle = WatchHandle(self, queue, worker)
+        watcher = LibraryWatcher(queue, roots, force_polling=force_polling, poll_interval_s=poll_interval_s,
+                                 check_interval_s=check_interval_s, on_mode=handle._mode_changed)
+        handle.watcher = watcher
+        self._watch = handle
+        watcher.start()  # events from now on are queued while the catch-up scan runs
+        worker.start()
+        return handle
+
+    def _vanished_like(self, paths: Sequence[str]) -> list[str]:
+        """Catalogued photos no longer on disk with the size of one of the (not yet catalogued) ``paths``."""
+        known = self.catalog.rows_for_paths(list(paths))
+        sizes = []
+        for p in paths:
+            if p not in known:
+                try:
+                    sizes.append(os.stat(p).st_size)
+                except OSError:
+                    pass
+        if not sizes:
+            return []
+        return [p for p in self.catalog.paths_with_sizes(sizes) if not os.path.lexists(p)]
+
+    def watch_modes(self) -> dict[str, str]:
+        """folder -> "events" | "polling" while this or another process watches the library ({} otherwise)."""
+        if self._watch is not None and self._watch.is_alive():
+            return self._watch.modes()
+        return self._watch_record("modes")
+
+    def watch_reasons(self) -> dict[str, str]:
+        """folder -> why it is polled rather than event-watched ("" when it gets events), like :meth:`watch_modes`."""
+        if self._watch is not None and self._watch.is_alive():
+            return self._watch.reasons()
+        return self._watch_record("reasons")
+
+    def _watch_record(self, key: str) -> dict[str, str]:
+        try:
+            data = json.loads(self.catalog.get_setting(_WATCH_MODES) or "{}")
+        except ValueError:
+            return {}
+        pid = data.get("pid")
+        if not isinstance(pid, int) or (pid != os.getpid() and not _pid_alive(pid)):
+            return {}  # whoever wrote it is gone
+        value = data.get(key)
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    def _save_watch_modes(self, modes: dict[str, str], reasons: dict[str, str]) -> None:
+        value = json.dumps({"pid": os.getpid(), "modes": modes, "reasons": reasons}) if modes else ""
+        try:
+            self.catalog.set_setting(_WATCH_MODES, value)
+        except PhotoSeekError:
+            log.warning("could not record the watch modes", exc_info=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # pragma: no cover - no cheap liveness check without extra deps; trust the record
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+class WatchHandle:
+    """A running :meth:`Library.watch`. Stop it (or close the library) to end watching."""
+
+    watcher: LibraryWatcher
+
+    def __init__(self, lib: Library, queue: ChangeQueue, worker: QueueWorker) -> None:
+        self._lib = lib
+        self.queue = queue
+        self.worker = worker
+
+    def _mode_changed(self, folder: str, mode: str, reason: str) -> None:
+        modes, reasons = self.watcher.modes(), self.watcher.reasons()
+        if mode:
+            modes[folder], reasons[folder] = mode, reason
+            self.worker._say(f"watching {folder} by {mode}" + (f" ({reason})" if reason else ""))
+        else:
+            modes.pop(folder, None)
+            reasons.pop(folder, None)
+        self._lib._save_watch_modes(modes, reasons)
+
+    def modes(self) -> dict[str, str]:
+        """folder -> "events" | "polling" for each folder being watched now."""
+        return self.watcher.modes()
+
+    def reasons(self) -> dict[str, str]:
+        """folder -> why it is polled ("" when it gets events)."""
+        return self.watcher.reasons()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or being applied (the catch-up scan is over)."""
+        return self.worker.idle
+
+    def is_alive(self) -> bool:
+        return self.worker.is_alive()
+
+    def stop(self) -> None:
+        """Stop observing and finish the batch in hand (an embedding run stops at its next batch)."""
+        self.watcher.stop()
+        self.worker.stop()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.watcher.join(timeout)
+        self.worker.join(timeout)
+        if not self.worker.is_alive() and self._lib._watch is self:
+            self._lib._watch = None
+            if not self._lib._closed:
+                self._lib._save_watch_modes({}, {})
+
+    def __enter__(self) -> WatchHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self.join()

@@ -298,6 +298,17 @@ class Catalog:
         )
         return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
+    def paths_with_sizes(self, sizes: Sequence[int]) -> list[str]:
+        """Paths of present (not missing) photos whose file size is one of ``sizes``."""
+        out: list[str] = []
+        con = self._reader()
+        sizes = list(dict.fromkeys(sizes))
+        for i in range(0, len(sizes), 500):
+            chunk = sizes[i : i + 500]
+            q = f"SELECT path FROM photos WHERE state != 'missing' AND size IN ({','.join('?' * len(chunk))})"
+            out.extend(r[0] for r in con.execute(q, chunk))
+        return out
+
     def missing_rows(self) -> dict[str, tuple[int, int, float, str | None, str]]:
         rows = self._reader().execute("SELECT path, id, size, mtime, content_hash, state FROM photos WHERE state='missing'")
         return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in rows}

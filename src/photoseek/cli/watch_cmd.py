@@ -1,0 +1,92 @@
+"""``photoseek watch``: keep the library up to date in the foreground until Ctrl+C.
+
+Prints one line per event (catch-up result, photos indexed / moved / removed, folders going offline or coming
+back, how each folder is watched) and, at most every couple of seconds, a progress line while a batch is indexed.
+SIGINT and SIGTERM stop it cleanly (exit status 0). Errors from the library (:class:`PhotoSeekError`) are left to
+the CLI's common handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+from typing import TextIO
+
+from photoseek.core.domain import WatchProgress
+from photoseek.core.library import Library
+
+PROGRESS_EVERY_S = 2.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--settle", type=float, default=1.5, metavar="SECONDS",
+                        help="wait until a file has not changed for this long before indexing it (default 1.5)")
+    parser.add_argument("--polling", action="store_true",
+                        help="poll every folder instead of using file system events (also PHOTOSEEK_WATCH_POLLING=1)")
+    parser.add_argument("--poll-interval", type=float, default=2.0, metavar="SECONDS",
+                        help="how often polled folders are rescanned (default 2)")
+    parser.add_argument("--no-catch-up", action="store_true",
+                        help="skip the scan for changes made while nothing was watching")
+    parser.add_argument("--purge-after", type=float, default=600.0, metavar="SECONDS",
+                        help="forget deleted photos after this long (a late-seen move keeps its vector until then)")
+
+
+class _Printer:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.last_progress = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self, p: WatchProgress) -> None:
+        now = time.monotonic()
+        line = None
+        if p.message:
+            line = p.message
+        elif p.phase in ("indexing", "scanning") and p.total and now - self.last_progress >= PROGRESS_EVERY_S:
+            line = f"{p.phase} {p.done}/{p.total}" + (f" ({p.queued} more queued)" if p.queued else "")
+            self.last_progress = now
+        if line is None:
+            return
+        with self.lock:
+            print(f"{time.strftime('%H:%M:%S')} {line}", file=self.out, flush=True)
+
+
+def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    """Watch until SIGINT/SIGTERM. Returns the exit status (0 on a clean stop, 1 if the watcher failed)."""
+    out = out or sys.stdout
+    stop = threading.Event()
+    previous: dict[int, object] = {}
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, on_signal)
+    printer = _Printer(out)
+    try:
+        handle = lib.watch(printer, settle_s=args.settle, catch_up=not args.no_catch_up,
+                           force_polling=args.polling, poll_interval_s=args.poll_interval,
+                           purge_after_s=args.purge_after)
+        try:
+            folders = len(lib.catalog.folders())
+            printer(WatchProgress("watching", 0, 0, 0,
+                                  f"watching {folders} folder(s) in {lib.home}; press Ctrl+C to stop"))
+            while not stop.wait(0.5):
+                if not handle.is_alive():
+                    break
+        finally:
+            handle.stop()
+            handle.join(30)
+        err = handle.worker.error
+        if err is not None:
+            print(f"error: the watcher stopped: {err}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        for signum, h in previous.items():
+            signal.signal(signum, h)  # type: ignore[arg-type]
