@@ -194,7 +194,8 @@ class MainWindow(QMainWindow):
         self.preview_pool.setMaxThreadCount(1)
         s = library.settings
         cache = ThumbnailCache(library.cache_dir / "thumbnails", s.thumbnail_cache_mb * 1024 * 1024)
-        self.thumbs = ThumbnailLoader(cache, self.bridge, parent=self)
+        # leave cores for indexing and the GUI: thumbnails are small and cached on disk after the first load
+        self.thumbs = ThumbnailLoader(cache, self.bridge, threads=max(1, min(2, (os.cpu_count() or 2) - 1)), parent=self)
         self.indexer = IndexController(library, self.bridge, self)
         self._gen = 0
         self._query: tuple[str, Any, str] | None = None  # ("text", query, label) or ("similar", target, label)
