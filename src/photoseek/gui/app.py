@@ -15,7 +15,7 @@ STYLE = Path(__file__).with_name("style.qss")
 
 def apply_style(app: QApplication) -> None:
     try:
-        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+        app.setStyleSheet(STYLE.read_text(encoding="utf-8").replace("@HERE@", STYLE.parent.as_posix()))
     except OSError:  # an unstyled window is still a working window
         logging.getLogger(__name__).warning("style sheet not found: %s", STYLE)
 

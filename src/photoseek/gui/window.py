@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSplitter,
     QStackedWidget,
@@ -139,7 +140,6 @@ class DetailsPane(QFrame):
         self.win = window
         self.setObjectName("details")
         self.image = ImageLabel()
-        self.image.setMinimumSize(160, 160)
         self.title = QLabel("No photo selected")
         self.title.setObjectName("detailsTitle")
         self.title.setWordWrap(True)
@@ -150,9 +150,15 @@ class DetailsPane(QFrame):
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(14, 14, 14, 14)
-        lay.addWidget(self.image, 3)
+        self.image.setMinimumWidth(160)
+        self.image.setFixedHeight(220)
+        # Ignored (the base policy) would let the layout hand out no height at all and stack text over the image
+        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        lay.addWidget(self.image)
+        lay.addSpacing(6)
         lay.addWidget(self.title)
-        lay.addWidget(self.facts, 4)
+        lay.addWidget(self.facts)
+        lay.addStretch(1)
         self.photo_id: int | None = None
 
     def show_hit(self, hit: SearchHit | None) -> None:
@@ -332,6 +338,9 @@ class MainWindow(QMainWindow):
         zoom_label.setObjectName("muted")
         sb.addPermanentWidget(zoom_label)
         sb.addPermanentWidget(self.zoom)
+        # hidden on the first-run page, where there is nothing to filter or zoom yet
+        self._library_controls = [self.folder_combo, self.date_from, self.date_to, self.sort_combo, zoom_label,
+                                  self.zoom]
         self.set_cell_size(s.thumbnail_size)
 
         self.indexer.progress.connect(self._index_progress)
@@ -519,7 +528,10 @@ class MainWindow(QMainWindow):
 
     # pages ----------------------------------------------------------------------------------------------------
     def _update_page(self) -> None:
-        if self._folders is not None and not self._folders:
+        empty = self._folders is not None and not self._folders
+        for w in self._library_controls:
+            w.setVisible(not empty)
+        if empty:
             self.stack.setCurrentWidget(self.empty_page)
             self.header.setText("")
             return
@@ -837,9 +849,10 @@ class MainWindow(QMainWindow):
             self.pause_btn.setText("Resume")
             self.pause_btn.show()
         else:
+            new = f", {report.embedded:,} newly indexed" if report.embedded else ""
             failed = f", {report.failed:,} could not be read (see Folders…)" if report.failed else ""
-            self.progress_label.setText(f"Up to date · {report.embedded:,} new photo"
-                                        f"{'s' if report.embedded != 1 else ''} indexed{failed}")
+            self.progress_label.setText(f"Up to date · {report.scanned:,} photo{'s' if report.scanned != 1 else ''}"
+                                        f"{new}{failed}")
             self.pause_btn.hide()
         self.folders_changed()
         self.rerun_query()
