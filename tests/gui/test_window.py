@@ -200,3 +200,66 @@ def test_window_state_and_zoom_persist(open_window, library, qtbot, home) -> Non
     assert "geometry" in text and "splitter" in text
     win2 = open_window()
     assert win2.delegate.cell == 240 and win2.zoom.value() == 240
+
+
+def test_pasting_an_image_path_finds_similar_photos(open_window, library, qtbot, tmp_path, make_photo) -> None:
+    win = indexed_window(open_window, library, qtbot, colour_folder(tmp_path / "photos", make_photo))
+    outside = make_photo(tmp_path / "elsewhere" / "q.jpg", "yellow", seed=77)
+    QGuiApplication.clipboard().setText(str(outside))
+    win.view.setFocus()
+    win.paste()
+    qtbot.waitUntil(lambda: "q.jpg" in win.header.text(), timeout=10000)
+    assert first_name(win).startswith("yellow_")
+
+
+def test_settings_dialog_lists_models_and_applies_thumbnail_size(open_window, library, qtbot) -> None:
+    win = open_window()
+    dlg = win.open_settings()
+    qtbot.waitUntil(lambda: dlg.model.isEnabled(), timeout=5000)
+    assert "tiny" in dlg.model.currentText()
+    dlg.thumb.setValue(128)
+    dlg.threads.setValue(1)
+    dlg.accept()
+    assert win.delegate.cell == 128 and win.zoom.value() == 128
+    qtbot.waitUntil(lambda: library.settings_path.exists() and "index_threads = 1" in library.settings_path.read_text(),
+                    timeout=5000)
+
+
+def test_date_and_folder_filters(open_window, library, qtbot, tmp_path, make_photo) -> None:
+    a, b = tmp_path / "2019", tmp_path / "2023"
+    make_photo(a / "old_red.jpg", "red", exif_date="2019:05:01 10:00:00")
+    make_photo(b / "new_red.jpg", "red", seed=5, exif_date="2023:08:01 10:00:00")
+    library.add_folder(a)
+    library.add_folder(b)
+    win = open_window()
+    wait_indexed(qtbot, win)
+    qtbot.waitUntil(lambda: win.folder_combo.count() == 3, timeout=5000)
+    win.search.setText("red")
+    win.search_now()
+    qtbot.waitUntil(lambda: win.model.rowCount() == 2, timeout=10000)
+    from PySide6.QtCore import QDate
+
+    win.date_from.setDate(QDate(2022, 1, 1))
+    qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=10000)
+    assert first_name(win) == "new_red.jpg"
+    win.date_from.setDate(win.date_from.minimumDate())  # back to "any"
+    win.folder_combo.setCurrentIndex(win.folder_combo.findData(str(a)))
+    qtbot.waitUntil(lambda: win.model.rowCount() == 1 and first_name(win) == "old_red.jpg", timeout=10000)
+    win.sort_combo.setCurrentIndex(win.sort_combo.findData("date"))
+    win.folder_combo.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 2 and first_name(win) == "new_red.jpg", timeout=10000)
+
+
+def test_new_photos_appear_in_results_while_indexing(open_window, library, qtbot, tmp_path, make_photo) -> None:
+    folder = tmp_path / "photos"
+    for i in range(48):
+        make_photo(folder / f"p{i:03}.jpg", COLOURS[i % len(COLOURS)], seed=i)
+    library.add_folder(folder)
+    win = open_window()
+    win.search.setText("green")
+    win.search_now()
+    counts: list[int] = []
+    win.model.modelReset.connect(lambda: counts.append(win.model.rowCount()))
+    wait_indexed(qtbot, win)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 48, timeout=10000)  # the query re-runs as batches land
+    assert first_name(win).startswith("p") and int(first_name(win)[1:4]) % len(COLOURS) == 1  # a green one

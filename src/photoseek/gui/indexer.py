@@ -37,6 +37,7 @@ class IndexController(QObject):
         self._keep_going = True
         self._again = False
         self._last_emit = 0.0
+        self.completed = 0  # runs finished (cancelled or not), for callers that wait on the first one
         library.add_listener(self._on_batch)  # called from the indexing thread
 
     # called from the indexing thread ------------------------------------------------------------------------
@@ -75,6 +76,7 @@ class IndexController(QObject):
 
     def _done(self, report: IndexReport | None, error: BaseException | None) -> None:
         self.running = False
+        self.completed += 1
         self.running_changed.emit(False)
         if error is not None:
             self.failed.emit(error)
