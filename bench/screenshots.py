@@ -1,0 +1,189 @@
+"""Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state.
+
+    PYTHONPATH=src QT_QPA_PLATFORM=offscreen python bench/screenshots.py [--photos DIR] [--out docs/screenshots]
+
+Without ``--photos`` it draws a demo folder of 24 photo-like pictures (skies, suns, hills, sea, fields). The search
+uses the tiny colour test pack from ``tests/tiny_pack.py`` (no model download), so queries are colour words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
+
+PALETTES = [  # sky top, sky bottom, sun, far hills, near ground
+    ((20, 60, 160), (250, 150, 60), (255, 230, 140), (90, 50, 90), (40, 25, 40)),  # sunset
+    ((90, 160, 240), (200, 230, 255), (255, 255, 220), (90, 130, 90), (50, 110, 40)),  # summer day
+    ((10, 20, 50), (50, 60, 120), (240, 240, 210), (30, 35, 60), (15, 15, 30)),  # night
+    ((255, 170, 120), (255, 220, 170), (255, 250, 220), (200, 110, 80), (120, 60, 40)),  # desert
+    ((140, 190, 230), (230, 240, 250), (255, 255, 255), (180, 190, 210), (240, 245, 250)),  # snow
+    ((60, 140, 200), (120, 200, 230), (255, 245, 200), (30, 100, 150), (20, 70, 130)),  # sea
+    ((120, 170, 90), (200, 220, 140), (255, 240, 180), (80, 130, 50), (200, 170, 40)),  # field
+    ((200, 60, 40), (250, 160, 60), (255, 220, 120), (120, 40, 30), (60, 20, 20)),  # red dusk
+]
+
+
+def demo_photo(path: Path, i: int) -> None:
+    rnd = random.Random(i)
+    w, h = (960, 640) if i % 3 else (640, 800)
+    top, bottom, sun, far, near = PALETTES[i % len(PALETTES)]
+    img = Image.new("RGB", (w, h))
+    d = ImageDraw.Draw(img)
+    for y in range(h):
+        t = y / h
+        d.line([(0, y), (w, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
+    sx, sy, r = rnd.randint(w // 5, 4 * w // 5), rnd.randint(h // 8, h // 3), rnd.randint(30, 70)
+    d.ellipse([sx - r, sy - r, sx + r, sy + r], fill=sun)
+    for layer, colour, base in ((0, far, 0.55), (1, near, 0.72)):
+        pts = [(0, h)]
+        amp = rnd.randint(40, 120) // (layer + 1)
+        phase = rnd.random() * 6
+        for x in range(0, w + 20, 20):
+            y = h * base + amp * math.sin(x / (90 + 40 * layer) + phase) + rnd.randint(-8, 8)
+            pts.append((x, int(y)))
+        pts.append((w, h))
+        d.polygon(pts, fill=colour)
+    if i % 4 == 1:  # a few trees
+        for _ in range(rnd.randint(3, 7)):
+            x = rnd.randint(0, w)
+            y = int(h * 0.75) + rnd.randint(0, h // 6)
+            s = rnd.randint(25, 60)
+            d.polygon([(x, y - 2 * s), (x - s // 2, y), (x + s // 2, y)], fill=(20, 60 + rnd.randint(0, 40), 30))
+    img = img.filter(ImageFilter.GaussianBlur(1.2))
+    noise = Image.effect_noise((w, h), 12).convert("RGB")
+    img = Image.blend(img, noise, 0.06)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, quality=88)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--photos", help="folder of real photos to show (default: draw 24 demo photos)")
+    ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    ap.add_argument("--query", default="blue")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="photoseek-shots-"))
+
+    from tiny_pack import build_tiny_pack
+
+    build_tiny_pack(tmp / "models" / "tiny")
+    os.environ["PHOTOSEEK_BUILTIN_MODELS"] = str(tmp / "models")
+    photos = Path(args.photos) if args.photos else tmp / "Demo photos"
+    if not args.photos:
+        names = ["sunset", "meadow", "night_sky", "dunes", "snowfield", "seaside", "wheat_field", "red_dusk"]
+        for i in range(24):
+            demo_photo(photos / f"{names[i % len(names)]}_{i // len(names) + 1:02}.jpg", i)
+
+    from PySide6.QtCore import QPoint, QTimer
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QApplication
+
+    from photoseek.core.library import Library
+    from photoseek.gui.app import make_app
+    from photoseek.gui.window import MainWindow
+
+    app = make_app([])
+
+    def wait(pred, ms: int = 15000) -> None:  # noqa: ANN001
+        import time
+
+        end = time.monotonic() + ms / 1000
+        while not pred() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def settle(ms: int = 300) -> None:
+        loop_end = [False]
+        QTimer.singleShot(ms, lambda: loop_end.__setitem__(0, True))
+        wait(lambda: loop_end[0], ms + 1000)
+
+    def open_lib(name: str) -> Library:
+        home = tmp / name
+        home.mkdir()
+        (home / "config.toml").write_text('model = "tiny"\n')
+        return Library(home)
+
+    # 1. empty state (first run)
+    lib0 = open_lib("empty")
+    w0 = MainWindow(lib0)
+    w0.resize(1100, 700)
+    w0.show()
+    wait(lambda: w0.stack.currentWidget() is w0.empty_page)
+    settle()
+    w0.grab().save(str(out / "empty-state.png"))
+    w0.close()
+    lib0.close()
+
+    # 2. results
+    lib = open_lib("library")
+    lib.add_folder(photos)
+    lib.index()
+    win = MainWindow(lib)
+    win.resize(1200, 760)
+    win.set_cell_size(176)
+    win.show()
+    wait(lambda: not win.indexer.running)
+    win.search.setText(args.query)
+    win.search_now()
+    wait(lambda: win.model.rowCount() > 0)
+    win.select_row(0)
+    visible = min(win.model.rowCount(), 24)
+    wait(lambda: all(win.thumbs.pixmap(win.model.hit(r).photo) is not None for r in range(visible)))
+    wait(lambda: win.details.image.pixmap() is not None and not win.details.image.pixmap().isNull(), 3000)
+    settle()
+    if os.environ.get("SHOTS_DEBUG"):
+        for name in ("image", "title", "facts"):
+            print(name, getattr(win.details, name).geometry(), getattr(win.details, name).isVisible())
+        print("pane", win.details.geometry(), win.details.layout().geometry())
+    shot = win.grab()
+    shot.save(str(out / "main-window.png"))
+
+    # 3. context menu, composed onto the window at the second photo
+    idx = win.model.index(1, 0)
+    rect = win.view.visualRect(idx)
+    menu = win.build_context_menu(1)
+    assert menu is not None
+    menu.popup(win.view.viewport().mapToGlobal(rect.center()))
+    settle()
+    mp = menu.grab()
+    composed = win.grab()
+    at = win.view.viewport().mapTo(win, rect.center()) + QPoint(4, 4)
+    p = QPainter(composed)
+    p.drawPixmap(at, mp)
+    p.end()
+    composed.save(str(out / "context-menu.png"))
+    menu.close()
+
+    # 4. preview
+    dlg = win.open_preview(0)
+    assert dlg is not None
+    dlg.resize(1100, 720)
+    wait(lambda: dlg.image.pixmap() is not None and dlg.image.pixmap().width() > 300, 5000)
+    settle()
+    dlg.grab().save(str(out / "preview.png"))
+    dlg.close()
+
+    win.close()
+    lib.close()
+    QApplication.processEvents()
+    for f in sorted(out.glob("*.png")):
+        print(f"{f}  {f.stat().st_size // 1024} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

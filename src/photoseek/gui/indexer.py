@@ -1,0 +1,93 @@
+"""Runs Library.index off the GUI thread, with pause (cancel via the progress callback) and resume (a new run)."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from photoseek.core.domain import IndexProgress, IndexReport
+from photoseek.core.library import Library
+from photoseek.gui.bridge import Bridge
+
+
+class IndexController(QObject):
+    """One index run at a time. Signals arrive on the GUI thread.
+
+    Pausing makes the progress callback return False, so the core stops after the batch in flight; everything
+    committed so far stays, and resuming starts a new run that skips what already has vectors.
+    """
+
+    progress = Signal(object)  # IndexProgress (throttled)
+    finished = Signal(object)  # IndexReport
+    failed = Signal(object)  # exception
+    batch_indexed = Signal(list)  # photo ids that just became searchable
+    running_changed = Signal(bool)
+
+    PROGRESS_INTERVAL_S = 0.1
+
+    def __init__(self, library: Library, bridge: Bridge, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.bridge = bridge
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.running = False
+        self.paused = False
+        self._keep_going = True
+        self._again = False
+        self._last_emit = 0.0
+        self.completed = 0  # runs finished (cancelled or not), for callers that wait on the first one
+        library.add_listener(self._on_batch)  # called from the indexing thread
+
+    # called from the indexing thread ------------------------------------------------------------------------
+    def _on_batch(self, ids: list[int]) -> None:
+        self.bridge.post(lambda a, _b: self.batch_indexed.emit(a), list(ids))
+
+    def _on_progress(self, p: IndexProgress) -> bool:
+        now = time.monotonic()
+        if p.phase == "done" or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
+            self._last_emit = now
+            self.bridge.post(lambda a, _b: self.progress.emit(a), p)
+        return self._keep_going
+
+    # GUI thread ---------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start a run, or queue one more after the current run (new folder added while indexing)."""
+        if self.running:
+            self._again = True
+            return
+        self.running = True
+        self.paused = False
+        self._keep_going = True
+        self.running_changed.emit(True)
+        lib = self.library
+        self.bridge.submit(self.pool, lambda: lib.index(self._on_progress), self._done)
+
+    def pause(self) -> None:
+        if self.running:
+            self.paused = True
+            self._again = False
+            self._keep_going = False
+
+    def resume(self) -> None:
+        self.paused = False
+        self.start()
+
+    def _done(self, report: IndexReport | None, error: BaseException | None) -> None:
+        self.running = False
+        self.completed += 1
+        self.running_changed.emit(False)
+        if error is not None:
+            self.failed.emit(error)
+        elif report is not None:
+            self.finished.emit(report)
+        if self._again and not self.paused:
+            self._again = False
+            self.start()
+
+    def shutdown(self) -> None:
+        """Stop the run (after its current batch) and wait for it; queued callbacks are dropped by the bridge."""
+        self._again = False
+        self._keep_going = False
+        self.pool.waitForDone()

@@ -1,0 +1,70 @@
+"""The GUI thread keeps ticking while 200 photos are indexed and searched at the same time."""
+
+from __future__ import annotations
+
+import time
+
+from gui_helpers import wait_indexed
+from PySide6.QtCore import QTimer
+
+COLOURS = ["red", "green", "blue", "yellow", "white", "black", "orange", "purple"]
+
+
+class StallMeter:
+    """A 5 ms timer; the longest gap between ticks is the longest time the event loop was blocked."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.worst = 0.0
+        self.gaps: list[float] = []
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last:
+            gap = now - self.last
+            self.gaps.append(gap)
+            self.worst = max(self.worst, gap)
+        self.last = now
+
+    def start(self) -> None:
+        self.last = 0.0
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def test_gui_thread_stall_while_indexing_and_searching(open_window, qtbot, tmp_path, make_photo) -> None:
+    folder = tmp_path / "photos"
+    for i in range(200):
+        make_photo(folder / f"p{i:03}.jpg", COLOURS[i % len(COLOURS)], size=(640, 480), seed=i)
+    win = open_window()
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.empty_page, timeout=5000)
+    meter = StallMeter()
+    meter.start()
+    win.add_folder(str(folder))
+    qtbot.waitUntil(lambda: win.indexer.running, timeout=5000)
+    queries = ["red", "green car", "blue sky", "yellow", "orange sunset", "purple"]
+    typed = 0
+    while win.indexer.running and typed < 40:
+        win.search.clear()
+        qtbot.keyClicks(win.search, queries[typed % len(queries)])
+        typed += 1
+        qtbot.wait(120)
+    wait_indexed(qtbot, win, timeout=60000)
+    win.search.setText("red")
+    win.search_now()
+    qtbot.waitUntil(lambda: win.model.rowCount() > 0 and "red" in win.header.text(), timeout=10000)
+    assert int(win.model.hit(0).photo.path[-7:-4]) % len(COLOURS) == 0  # a red photo first
+    qtbot.wait(300)  # thumbnails of the visible rows land
+    meter.stop()
+    gaps = sorted(meter.gaps)
+    p99 = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
+    print(f"\nGUI stall while indexing 200 photos and searching ({typed} queries typed): "
+          f"longest gap {meter.worst * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms over {len(gaps)} ticks "
+          f"(timer interval 5 ms; target < 50 ms)")
+    assert win.library.status().indexed == 200
+    assert meter.worst < 0.250

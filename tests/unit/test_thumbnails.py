@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from PIL import Image
+
+from photoseek.core.errors import DecodeError
+from photoseek.core.imaging.thumbnails import ThumbnailCache
+
+
+def test_thumbnail_is_made_once_and_fits(tmp_path, make_photo) -> None:  # noqa: ANN001
+    src = make_photo(tmp_path / "a.jpg", "red", size=(1200, 800))
+    cache = ThumbnailCache(tmp_path / "thumbs", 10 * 1024 * 1024)
+    f = cache.get(str(src), "hash-a", 256)
+    with Image.open(f) as im:
+        assert max(im.size) == 256 and im.size == (256, 171)
+    mtime = f.stat().st_mtime_ns
+    assert cache.get(str(src), "hash-a", 256) == f  # a hit: same file, not re-rendered
+    assert f.stat().st_size > 0 and f.stat().st_mtime_ns >= mtime
+    # keyed by content hash: a moved file with the same hash shares the thumbnail
+    moved = tmp_path / "b.jpg"
+    os.rename(src, moved)
+    assert cache.get(str(moved), "hash-a", 256) == f
+
+
+def test_exif_orientation_is_applied(tmp_path, make_photo) -> None:  # noqa: ANN001
+    src = make_photo(tmp_path / "rot.jpg", "blue", size=(400, 200), orientation=6)
+    f = ThumbnailCache(tmp_path / "t").get(str(src), None, 128)
+    with Image.open(f) as im:
+        assert im.size == (64, 128)  # rotated to portrait
+
+
+def test_lru_eviction_keeps_the_cache_bounded(tmp_path, make_photo) -> None:  # noqa: ANN001
+    cache = ThumbnailCache(tmp_path / "thumbs", max_bytes=40_000)
+    files = []
+    for i in range(12):
+        src = make_photo(tmp_path / f"p{i}.jpg", "green", size=(600, 400), seed=i)
+        files.append(cache.get(str(src), f"h{i}", 256))
+        time.sleep(0.01)
+    assert cache.total_bytes() <= 40_000
+    assert files[-1].exists() and not files[0].exists()  # newest kept, oldest gone
+
+
+def test_unreadable_file_raises_decode_error(tmp_path) -> None:  # noqa: ANN001
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not a jpeg")
+    with pytest.raises(DecodeError):
+        ThumbnailCache(tmp_path / "t").get(str(bad), None, 128)
