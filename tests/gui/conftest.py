@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +12,12 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QThreadPool  # noqa: E402
 
 from photoseek.core.library import Library  # noqa: E402
+
+
+def watcher_threads() -> list[str]:
+    """Live threads that belong to folder watching: watchdog's observers/emitters and the core's own."""
+    return [t.name for t in threading.enumerate() if t.is_alive() and (
+        t.name.startswith("photoseek") or type(t).__module__.split(".")[0] == "watchdog")]
 
 
 @pytest.fixture
@@ -47,4 +54,6 @@ def open_window(app, library: Library, qtbot) -> Iterator[Callable[[], object]]:
         pools = [win.query_pool, win.misc_pool, win.preview_pool, win.thumbs.pool, win.indexer.pool]
         assert all(p.activeThreadCount() == 0 for p in pools), "a worker is still running"
         assert not win.debounce.isActive() and not win.refresh_timer.isActive(), "a timer is still running"
+        assert win.watcher.pool.activeThreadCount() == 0 and win.watcher.handle is None, "still watching"
+        assert not watcher_threads(), f"watcher threads left running: {watcher_threads()}"
     QThreadPool.globalInstance().waitForDone()

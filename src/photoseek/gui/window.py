@@ -903,7 +903,7 @@ class MainWindow(QMainWindow):
 
     def watching_text(self) -> str:
         n = len(self.watcher.modes()) or len(self._folders or [])
-        return f"Watching {n:,} folder{'s' if n != 1 else ''}"
+        return f"Up to date · Watching {n:,} folder{'s' if n != 1 else ''}"
 
     def _watch_progress(self, p: WatchProgress) -> None:
         if p.message and p.message != "stopped":
