@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,15 +8,10 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+from gui_helpers import watcher_threads  # noqa: E402
 from PySide6.QtCore import QThreadPool  # noqa: E402
 
 from photoseek.core.library import Library  # noqa: E402
-
-
-def watcher_threads() -> list[str]:
-    """Live threads that belong to folder watching: watchdog's observers/emitters and the core's own."""
-    return [t.name for t in threading.enumerate() if t.is_alive() and (
-        t.name.startswith("photoseek") or type(t).__module__.split(".")[0] == "watchdog")]
 
 
 @pytest.fixture

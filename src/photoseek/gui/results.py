@@ -104,7 +104,8 @@ class ResultsModel(QAbstractListModel):
         pm = self.thumbs.pixmap(hit.photo)
         if pm is not None:
             return pm
-        return self._tile(self.thumbs.failed(hit.photo.id))
+        # an offline photo's file cannot be read now: a plain tile, not the broken-file cross
+        return self._tile(self.thumbs.failed(hit.photo.id) and hit.photo.state != PhotoState.OFFLINE)
 
     def _tile(self, broken: bool) -> QPixmap:
         size = self.thumbs.size if self.thumbs is not None else 128

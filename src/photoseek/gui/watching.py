@@ -35,13 +35,16 @@ class WatchController(QObject):
         self.active = False  # wanted and (being) started; GUI thread only
         self._last_emit = 0.0
         self._last_phase = ""
+        self._last_done = 0
 
     # called from the watch worker thread -------------------------------------------------------------------
     def _on_progress(self, p: WatchProgress) -> None:
         now = time.monotonic()
-        if p.message or p.phase != self._last_phase or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
+        if (p.message or p.phase != self._last_phase or (p.phase == "watching" and p.done != self._last_done)
+                or now - self._last_emit >= self.PROGRESS_INTERVAL_S):
             self._last_emit = now
             self._last_phase = p.phase
+            self._last_done = p.done if p.phase == "watching" else self._last_done
             self.bridge.post(lambda a, _b: self.progress.emit(a), p)
 
     # GUI thread ---------------------------------------------------------------------------------------------

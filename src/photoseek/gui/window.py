@@ -170,7 +170,8 @@ class DetailsPane(QFrame):
             self.facts.setText("Select a photo to see its details. Double-click or press Enter for a large preview.")
             return
         self.photo_id = hit.photo.id
-        self.title.setText(os.path.basename(hit.photo.path))
+        offline = " (offline: its folder cannot be reached)" if hit.photo.state == "offline" else ""
+        self.title.setText(os.path.basename(hit.photo.path) + offline)
         self.facts.setText("".join(f"<p style='margin:0 0 6px 0'><b>{k}</b><br>{v}</p>" for k, v in photo_facts(hit)))
         self.image.set_pixmap(self.win.thumbs.pixmap(hit.photo, 256))
 
@@ -208,9 +209,10 @@ class MainWindow(QMainWindow):
         self.paused = False  # the user paused indexing and watching (status bar button)
         self._gen = 0
         self._query: tuple[str, Any, str] | None = None  # ("text", query, label) or ("similar", target, label)
-        self._shown_ids: list[int] = []
+        self._shown_ids: list[tuple[int, str]] = []  # (id, state): a photo going offline repaints too
         self._folders: list[str] | None = None
         self._offline: set[str] = set()
+        self._watch_done = 0  # changes the watcher has applied, as last reported
         self._closed = False
         self.last_query_s = 0.0
         self.result_limit = int(s.gui.get("result_limit", 1000))
@@ -640,7 +642,7 @@ class MainWindow(QMainWindow):
             self.show_error(error)
             return
         hits = hits or []
-        ids = [h.photo.id for h in hits]
+        ids = [(h.photo.id, str(h.photo.state)) for h in hits]
         if ids == self._shown_ids and not fresh:
             return
         if fresh:
@@ -909,7 +911,10 @@ class MainWindow(QMainWindow):
         if p.message and p.message != "stopped":
             self.statusBar().showMessage(p.message[:1].upper() + p.message[1:], 4000)
             self.folders_changed()  # watch modes, offline folders, counts
-            self._schedule_refresh()  # deletions and moves send no batch_indexed
+        if p.message or (p.phase == "watching" and p.done != self._watch_done):
+            self._schedule_refresh()  # a batch was applied: deletions and moves send no batch_indexed
+        if p.phase == "watching":
+            self._watch_done = p.done
         if self.indexer.running or not self.watcher.active:
             return  # the index run owns the status bar; a stopped watcher's last words are the message above
         if p.phase in ("indexing", "scanning") and p.total and p.done < p.total:
