@@ -8,6 +8,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+from gui_helpers import watcher_threads  # noqa: E402
 from PySide6.QtCore import QThreadPool  # noqa: E402
 
 from photoseek.core.library import Library  # noqa: E402
@@ -47,4 +48,6 @@ def open_window(app, library: Library, qtbot) -> Iterator[Callable[[], object]]:
         pools = [win.query_pool, win.misc_pool, win.preview_pool, win.thumbs.pool, win.indexer.pool]
         assert all(p.activeThreadCount() == 0 for p in pools), "a worker is still running"
         assert not win.debounce.isActive() and not win.refresh_timer.isActive(), "a timer is still running"
+        assert win.watcher.pool.activeThreadCount() == 0 and win.watcher.handle is None, "still watching"
+        assert not watcher_threads(), f"watcher threads left running: {watcher_threads()}"
     QThreadPool.globalInstance().waitForDone()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoseek.core.domain import LibraryStatus, ModelInfo, SearchHit
+from photoseek.core.domain import Folder, LibraryStatus, ModelInfo, SearchHit, WatchProgress
 from photoseek.core.errors import PhotoSeekError
 
 if TYPE_CHECKING:
@@ -67,6 +67,23 @@ def photo_facts(hit: SearchHit) -> list[tuple[str, str]]:
     ]
 
 
+def watch_item(folder: Folder, reason: str) -> QTableWidgetItem:
+    """The Watching cell: "live" (file system events), "polling" (why, as the tooltip), "offline" or "—"."""
+    if not folder.online:
+        item = QTableWidgetItem("offline")
+        item.setToolTip("The folder cannot be reached; its photos are kept and it is watched again when it returns.")
+    elif folder.watch_mode == "events":
+        item = QTableWidgetItem("live")
+        item.setToolTip("New and changed photos are indexed as soon as they appear.")
+    elif folder.watch_mode == "polling":
+        item = QTableWidgetItem("polling")
+        item.setToolTip(f"Checked every few seconds: {reason}" if reason else "Checked every few seconds.")
+    else:
+        item = QTableWidgetItem("—")
+        item.setToolTip("Not watched now (paused, or the app is still catching up).")
+    return item
+
+
 class FoldersDialog(QDialog):
     """Library folders with photo and error counts, and every file that could not be indexed with its reason."""
 
@@ -75,10 +92,10 @@ class FoldersDialog(QDialog):
         self.win = window
         self.setWindowTitle("Folders")
         self.resize(760, 520)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Folder", "Photos", "Errors", "State"])
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Folder", "Photos", "Errors", "State", "Watching"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in (1, 2, 3):
+        for c in (1, 2, 3, 4):
             self.table.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -110,19 +127,26 @@ class FoldersDialog(QDialog):
         lay.addLayout(buttons)
         self.status: LibraryStatus | None = None
         window.indexer.finished.connect(self._index_done)  # counts change as photos are indexed
+        window.watcher.active_changed.connect(self._index_done)  # watch modes come and go
+        window.watcher.progress.connect(self._watch_progress)
         self.refresh()
 
     def _index_done(self, _report: object) -> None:
         self.refresh()
 
+    def _watch_progress(self, p: WatchProgress) -> None:
+        if p.message:  # a folder went offline or came back, a batch landed, a folder switched to polling
+            self.refresh()
+
     def refresh(self) -> None:
         lib = self.win.library
-        self.win.bridge.submit(self.win.misc_pool, lib.status, self._fill)
+        self.win.bridge.submit(self.win.misc_pool, lambda: (lib.status(), lib.watch_reasons()), self._fill)
 
-    def _fill(self, status: LibraryStatus | None, error: BaseException | None) -> None:
-        if error is not None or status is None:
+    def _fill(self, result: tuple[LibraryStatus, dict[str, str]] | None, error: BaseException | None) -> None:
+        if error is not None or result is None:
             self._say_error(error or RuntimeError("no status"))
             return
+        status, reasons = result
         self.status = status
         self.table.setRowCount(len(status.folders))
         for row, f in enumerate(status.folders):
@@ -132,6 +156,7 @@ class FoldersDialog(QDialog):
             self.table.setItem(row, 1, QTableWidgetItem(f"{f.photo_count:,}"))
             self.table.setItem(row, 2, QTableWidgetItem(f"{f.error_count:,}"))
             self.table.setItem(row, 3, QTableWidgetItem("online" if f.online else "offline or missing"))
+            self.table.setItem(row, 4, watch_item(f, reasons.get(f.path, "")))
         self.problems.clear()
         for prob in status.problems[:2000]:
             self.problems.addItem(f"{os.path.basename(prob.path) or prob.path} — {prob.reason}    ({prob.path})")

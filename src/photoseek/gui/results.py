@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from photoseek.core.domain import SearchHit
+from photoseek.core.domain import PhotoState, SearchHit
 from photoseek.gui.thumbs import ThumbnailLoader, placeholder
 
 HitRole = Qt.ItemDataRole.UserRole + 1
@@ -54,7 +54,8 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._decoration(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{hit.photo.path}\nscore {hit.score:.3f}"
+            off = "\noffline: its folder cannot be reached" if hit.photo.state == PhotoState.OFFLINE else ""
+            return f"{hit.photo.path}\nscore {hit.score:.3f}{off}"
         if role == HitRole:
             return hit
         if role == ScoreRole:
@@ -103,7 +104,8 @@ class ResultsModel(QAbstractListModel):
         pm = self.thumbs.pixmap(hit.photo)
         if pm is not None:
             return pm
-        return self._tile(self.thumbs.failed(hit.photo.id))
+        # an offline photo's file cannot be read now: a plain tile, not the broken-file cross
+        return self._tile(self.thumbs.failed(hit.photo.id) and hit.photo.state != PhotoState.OFFLINE)
 
     def _tile(self, broken: bool) -> QPixmap:
         size = self.thumbs.size if self.thumbs is not None else 128
@@ -158,6 +160,8 @@ class ThumbDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(r, 8, 8)
         img_box = QRect(r.left() + 3, r.top() + 3, r.width() - 6, self.cell)
         pm = index.data(Qt.ItemDataRole.DecorationRole)
+        hit = index.data(HitRole)
+        offline = isinstance(hit, SearchHit) and hit.photo.state == PhotoState.OFFLINE
         if isinstance(pm, QPixmap) and not pm.isNull():
             dpr = pm.devicePixelRatio() or 1.0
             w, h = pm.width() / dpr, pm.height() / dpr
@@ -167,7 +171,12 @@ class ThumbDelegate(QStyledItemDelegate):
             x = img_box.left() + (img_box.width() - w) / 2
             y = img_box.top() + (img_box.height() - h) / 2
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            if offline:
+                painter.setOpacity(0.35)  # greyed: the file is on a drive or share that is not there now
             painter.drawPixmap(QRect(int(x), int(y), int(w), int(h)), pm)
+            painter.setOpacity(1.0)
+        if offline:
+            self._badge(painter, img_box, option.font, "offline")
         fm = QFontMetrics(option.font)
         text_rect = QRect(r.left() + 6, img_box.bottom() + CAPTION_GAP, r.width() - 12, fm.height())
         score = index.data(ScoreRole)
@@ -184,6 +193,22 @@ class ThumbDelegate(QStyledItemDelegate):
             painter.setPen(muted)
             painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), score_text)
         painter.restore()
+
+    @staticmethod
+    def _badge(painter: QPainter, box: QRect, font: QFont, text: str) -> None:
+        f = QFont(font)
+        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
+        f.setBold(True)
+        fm = QFontMetrics(f)
+        w, h = fm.horizontalAdvance(text) + 12, fm.height() + 4
+        rect = QRect(box.left() + 6, box.bottom() - h - 6, w, h)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(40, 40, 40, 200))
+        painter.drawRoundedRect(rect, h / 2, h / 2)
+        painter.setFont(f)
+        painter.setPen(QColor(240, 240, 240))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.setFont(font)
 
 
 class ResultsView(QListView):

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoseek.core.domain import IndexProgress, IndexReport, SearchHit
+from photoseek.core.domain import IndexProgress, IndexReport, SearchHit, WatchProgress
 from photoseek.core.imaging.decode import is_photo_path
 from photoseek.core.imaging.thumbnails import ThumbnailCache
 from photoseek.core.library import Library
@@ -60,6 +60,7 @@ from photoseek.gui.icon import icon_pixmap
 from photoseek.gui.indexer import IndexController
 from photoseek.gui.results import ResultsModel, ResultsView, ThumbDelegate
 from photoseek.gui.thumbs import ThumbnailLoader
+from photoseek.gui.watching import WatchController
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,8 @@ class DetailsPane(QFrame):
             self.facts.setText("Select a photo to see its details. Double-click or press Enter for a large preview.")
             return
         self.photo_id = hit.photo.id
-        self.title.setText(os.path.basename(hit.photo.path))
+        offline = " (offline: its folder cannot be reached)" if hit.photo.state == "offline" else ""
+        self.title.setText(os.path.basename(hit.photo.path) + offline)
         self.facts.setText("".join(f"<p style='margin:0 0 6px 0'><b>{k}</b><br>{v}</p>" for k, v in photo_facts(hit)))
         self.image.set_pixmap(self.win.thumbs.pixmap(hit.photo, 256))
 
@@ -203,10 +205,14 @@ class MainWindow(QMainWindow):
         # leave cores for indexing and the GUI: thumbnails are small and cached on disk after the first load
         self.thumbs = ThumbnailLoader(cache, self.bridge, threads=max(1, min(2, (os.cpu_count() or 2) - 1)), parent=self)
         self.indexer = IndexController(library, self.bridge, self)
+        self.watcher = WatchController(library, self.bridge, self)
+        self.paused = False  # the user paused indexing and watching (status bar button)
         self._gen = 0
         self._query: tuple[str, Any, str] | None = None  # ("text", query, label) or ("similar", target, label)
-        self._shown_ids: list[int] = []
+        self._shown_ids: list[tuple[int, str]] = []  # (id, state): a photo going offline repaints too
         self._folders: list[str] | None = None
+        self._offline: set[str] = set()
+        self._watch_done = 0  # changes the watcher has applied, as last reported
         self._closed = False
         self.last_query_s = 0.0
         self.result_limit = int(s.gui.get("result_limit", 1000))
@@ -348,6 +354,8 @@ class MainWindow(QMainWindow):
         self.indexer.failed.connect(self._index_failed)
         self.indexer.batch_indexed.connect(self._batch_indexed)
         self.indexer.running_changed.connect(self._index_running)
+        self.watcher.progress.connect(self._watch_progress)
+        self.watcher.active_changed.connect(self._watch_active)
 
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self._focus_search)
@@ -462,7 +470,8 @@ class MainWindow(QMainWindow):
         self.folder_combo.setCurrentIndex(max(0, i))
         self.folder_combo.blockSignals(False)
         offline = [f.path for f in folders if not f.online]
-        if offline:
+        changed, self._offline = set(offline) != self._offline, set(offline)
+        if offline and changed:
             self.message.show_message(f"Folder not found: {offline[0]}" + (f" (+{len(offline) - 1} more)"
                                       if len(offline) > 1 else ""),
                                       "Its photos are kept; reconnect the drive or remove the folder in Folders…",
@@ -633,7 +642,7 @@ class MainWindow(QMainWindow):
             self.show_error(error)
             return
         hits = hits or []
-        ids = [h.photo.id for h in hits]
+        ids = [(h.photo.id, str(h.photo.state)) for h in hits]
         if ids == self._shown_ids and not fresh:
             return
         if fresh:
@@ -814,19 +823,43 @@ class MainWindow(QMainWindow):
 
     # indexing -------------------------------------------------------------------------------------------------
     def _index_running(self, running: bool) -> None:
-        self.pause_btn.setVisible(running or self.indexer.paused)
-        self.pause_btn.setText("Pause" if running else "Resume")
+        if running:
+            self.paused = False
+        self._update_pause_btn()
         self.progress_bar.setVisible(running)
         if running:
             self.progress_label.setText("Looking for new photos…")
             self.progress_bar.setRange(0, 0)
 
+    def _update_pause_btn(self) -> None:
+        self.pause_btn.setVisible(self.paused or self.indexer.running or self.watcher.active)
+        self.pause_btn.setText("Resume" if self.paused else "Pause")
+        self.pause_btn.setToolTip("Index new photos again" if self.paused else
+                                  "Stop indexing and watching folders until you resume")
+
     def _toggle_pause(self) -> None:
+        if self.paused:
+            self.resume()
+        else:
+            self.pause()
+
+    def pause(self) -> None:
+        """Pause the index run and stop watching; what is done is kept."""
+        self.paused = True
+        self.watcher.stop()
         if self.indexer.running:
             self.indexer.pause()
             self.progress_label.setText("Pausing after the current batch…")
         else:
-            self.indexer.resume()
+            self.progress_label.setText("Paused — new photos are indexed when you resume.")
+            self.progress_bar.hide()
+        self._update_pause_btn()
+
+    def resume(self) -> None:
+        """An index run catches up with what changed while paused; watching restarts when it finishes."""
+        self.paused = False
+        self.indexer.resume()
+        self._update_pause_btn()
 
     def _index_progress(self, p: IndexProgress) -> None:
         if not self.indexer.running:
@@ -846,26 +879,58 @@ class MainWindow(QMainWindow):
     def _index_finished(self, report: IndexReport) -> None:
         if report.cancelled:
             self.progress_label.setText("Indexing paused — what is done is saved. Resume any time.")
-            self.pause_btn.setText("Resume")
-            self.pause_btn.show()
         else:
             new = f", {report.embedded:,} newly indexed" if report.embedded else ""
             failed = f", {report.failed:,} could not be read (see Folders…)" if report.failed else ""
             self.progress_label.setText(f"Up to date · {report.scanned:,} photo{'s' if report.scanned != 1 else ''}"
                                         f"{new}{failed}")
-            self.pause_btn.hide()
+            if not self.paused and not self._closed:
+                # the run was the catch-up; from now on watchdog tells us what changes
+                self.watcher.start(catch_up=False)
+        self._update_pause_btn()
         self.folders_changed()
         self.rerun_query()
         self._update_page()
 
     def _index_failed(self, error: BaseException) -> None:
         self.progress_label.setText("Indexing stopped")
-        self.pause_btn.setText("Resume")
-        self.pause_btn.show()
+        self.paused = True
+        self.watcher.stop()
+        self._update_pause_btn()
         self.show_error(error)
 
+    # watching -------------------------------------------------------------------------------------------------
+    def _watch_active(self, _active: bool) -> None:
+        self._update_pause_btn()
+
+    def watching_text(self) -> str:
+        n = len(self.watcher.modes()) or len(self._folders or [])
+        return f"Up to date · Watching {n:,} folder{'s' if n != 1 else ''}"
+
+    def _watch_progress(self, p: WatchProgress) -> None:
+        if p.message and p.message != "stopped":
+            self.statusBar().showMessage(p.message[:1].upper() + p.message[1:], 4000)
+            self.folders_changed()  # watch modes, offline folders, counts
+        if p.message or (p.phase == "watching" and p.done != self._watch_done):
+            self._schedule_refresh()  # a batch was applied: deletions and moves send no batch_indexed
+        if p.phase == "watching":
+            self._watch_done = p.done
+        if self.indexer.running or not self.watcher.active:
+            return  # the index run owns the status bar; a stopped watcher's last words are the message above
+        if p.phase in ("indexing", "scanning") and p.total and p.done < p.total:
+            self.progress_bar.setRange(0, p.total)
+            self.progress_bar.setValue(p.done)
+            self.progress_bar.show()
+            self.progress_label.setText(f"Indexing new photos: {p.done:,}/{p.total:,}")
+        elif p.phase == "watching" or (p.total and p.done >= p.total):
+            self.progress_bar.hide()
+            self.progress_label.setText(self.watching_text())
+
     def _batch_indexed(self, _ids: list[int]) -> None:
-        if self._query is not None and not self.refresh_timer.isActive():
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        if self._query is not None and not self._closed and not self.refresh_timer.isActive():
             self.refresh_timer.start()  # throttled: at most one re-run per REFRESH_MS while batches land
 
     # errors ---------------------------------------------------------------------------------------------------
@@ -890,6 +955,7 @@ class MainWindow(QMainWindow):
         except Exception as e:  # closing must not fail because the settings file cannot be written
             log.warning("could not save window state: %s", e)
         self.indexer.shutdown()
+        self.watcher.shutdown()
         for pool in (self.query_pool, self.misc_pool, self.preview_pool):
             pool.clear()
         self.thumbs.shutdown()
