@@ -885,8 +885,9 @@ class MainWindow(QMainWindow):
             self.progress_label.setText(f"Up to date · {report.scanned:,} photo{'s' if report.scanned != 1 else ''}"
                                         f"{new}{failed}")
             if not self.paused and not self._closed:
-                # the run was the catch-up; from now on watchdog tells us what changes
-                self.watcher.start(catch_up=False)
+                # from now on watchdog tells us what changes; its own catch-up scan (stat only, cheap after the run
+                # that just ended) covers anything changed between that run's scan and the observers starting
+                self.watcher.start(catch_up=True)
         self._update_pause_btn()
         self.folders_changed()
         self.rerun_query()
