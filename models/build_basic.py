@@ -396,7 +396,9 @@ def build(args: argparse.Namespace) -> None:
         strip_doc(v_fp32)
         with torch.no_grad():
             vref = conse(x).numpy()
-        print(f"visual model: fp32 onnx vs torch min cos {cos_rows(ort_run(v_fp32, {'pixels': x.numpy()}), vref).min():.6f}")
+        print(
+            f"visual model: fp32 onnx vs torch min cos {cos_rows(ort_run(v_fp32, {'pixels': x.numpy()}), vref).min():.6f}"
+        )
         v_dst = out / "visual" / "model.onnx"
         if args.visual_precision == "int8":
             quantize_visual(v_fp32, v_dst)
@@ -427,7 +429,7 @@ def build(args: argparse.Namespace) -> None:
             },
         }
         (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        (out / "classes.txt").write_text("".join(f"{w}\t{', '.join(n)}\n" for w, n in zip(wnids, names)))
+        (out / "classes.txt").write_text("".join(f"{w}\t{', '.join(n)}\n" for w, n in zip(wnids, names, strict=True)))
 
         from photoseek.core.runtime.pack import write_manifest
 

@@ -71,6 +71,8 @@ def test_text_in_batch_matches_text_alone(embedder: Embedder) -> None:
         ("boats on a lake", "boats_sunset"),
     ],
 )
-def test_query_ranks_the_right_photo_first(embedder: Embedder, image_emb: np.ndarray, query: str, expected: str) -> None:
+def test_query_ranks_the_right_photo_first(
+    embedder: Embedder, image_emb: np.ndarray, query: str, expected: str
+) -> None:
     sims = image_emb @ embedder.embed_texts([query])[0]
-    assert NAMES[int(np.argmax(sims))] == expected, dict(zip(NAMES, sims.round(3)))
+    assert NAMES[int(np.argmax(sims))] == expected, dict(zip(NAMES, sims.round(3), strict=True))
