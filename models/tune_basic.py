@@ -82,5 +82,5 @@ for var in sys.argv[1].split(","):
                 )
 rows.sort(key=lambda r: (-(r[4] + r[5]), -(r[6] + r[7])))
 print("variant templates_lemmas k T | top1 top3 dup cat (of 42,42,8,18) | fp32-text top1 top3")
-for r in rows[:40]:
+for r in rows[: int(sys.argv[3]) if len(sys.argv) > 3 else 40]:
     print(*r)
