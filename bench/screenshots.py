@@ -1,9 +1,10 @@
 """Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state.
 
-    PYTHONPATH=src QT_QPA_PLATFORM=offscreen python bench/screenshots.py [--photos DIR] [--out docs/screenshots]
+    PYTHONPATH=src QT_QPA_PLATFORM=offscreen python bench/screenshots.py [--photos DIR|demo] [--model basic|tiny]
 
-Without ``--photos`` it draws a demo folder of 24 photo-like pictures (skies, suns, hills, sea, fields). The search
-uses the tiny colour test pack from ``tests/tiny_pack.py`` (no model download), so queries are colour words.
+By default it indexes the public photo set in bench/photos with the built-in pack and searches
+"sunset over the sea"; ``--photos demo`` draws 24 photo-like pictures instead, and ``--model tiny`` uses the colour
+test pack from ``tests/tiny_pack.py`` (queries are then colour words).
 """
 
 from __future__ import annotations
@@ -70,20 +71,24 @@ def demo_photo(path: Path, i: int) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--photos", help="folder of real photos to show (default: draw 24 demo photos)")
+    ap.add_argument("--photos", default=str(ROOT / "bench" / "photos"),
+                    help="folder of real photos to show (default: bench/photos; 'demo' draws 24 demo photos)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    ap.add_argument("--query", default="blue")
+    ap.add_argument("--model", default="basic", help="model pack (default: the built-in pack; 'tiny': colour test pack)")
+    ap.add_argument("--query", default="sunset over the sea")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="photoseek-shots-"))
 
-    from tiny_pack import build_tiny_pack
+    if args.model == "tiny":
+        from tiny_pack import build_tiny_pack
 
-    build_tiny_pack(tmp / "models" / "tiny")
-    os.environ["PHOTOSEEK_BUILTIN_MODELS"] = str(tmp / "models")
-    photos = Path(args.photos) if args.photos else tmp / "Demo photos"
-    if not args.photos:
+        build_tiny_pack(tmp / "models" / "tiny")
+        os.environ["PHOTOSEEK_BUILTIN_MODELS"] = str(tmp / "models")
+    demo = args.photos == "demo"
+    photos = tmp / "Demo photos" if demo else Path(args.photos)
+    if demo:
         names = ["sunset", "meadow", "night_sky", "dunes", "snowfield", "seaside", "wheat_field", "red_dusk"]
         for i in range(24):
             demo_photo(photos / f"{names[i % len(names)]}_{i // len(names) + 1:02}.jpg", i)
@@ -114,7 +119,7 @@ def main() -> int:
     def open_lib(name: str) -> Library:
         home = tmp / name
         home.mkdir()
-        (home / "config.toml").write_text('model = "tiny"\n')
+        (home / "config.toml").write_text(f'model = "{args.model}"\n')
         return Library(home)
 
     # 1. empty state (first run)
