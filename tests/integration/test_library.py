@@ -348,3 +348,22 @@ def test_switching_models_keeps_old_vectors_searchable(home: Path, pics: Path, t
         assert counts == {"tiny": 6, "tiny2": 6}
         assert lib.use_model("tiny") is True  # switching back is immediate: nothing was thrown away
         assert lib.model_id == "tiny"
+
+
+def test_a_folder_that_empties_is_offline_not_wiped(lib: Library, pics: Path) -> None:
+    """An unmounted share leaves its empty mount point behind: its photos must survive a full index run."""
+    lib.add_folder(pics)
+    lib.index()
+    hidden = pics.with_name("elsewhere")
+    hidden.mkdir()
+    for p in pics.iterdir():
+        p.rename(hidden / p.name)
+    r = lib.index()
+    assert r.removed == 0
+    s = lib.status()
+    assert s.photos == 6 and s.offline == 6 and not s.folders[0].online
+    for p in hidden.iterdir():  # the share is mounted again
+        p.rename(pics / p.name)
+    calls = lib.embedder.image_calls
+    r = lib.index()
+    assert r.embedded == 0 and lib.embedder.image_calls == calls and lib.status().offline == 0

@@ -287,12 +287,20 @@ class Library:
                         log.info("folder offline: %s", f.path)
                     report.problems.append(FileProblem(f.path, "folder is offline or missing; its photos are kept"))
                     continue
-                self.catalog.set_folder_online(f.id, True)
                 res = walk(f.path, skip_hidden=self.settings.skip_hidden, follow_symlinks=self.settings.follow_symlinks,
                            keep_going=keep_going)
+                rows = self.catalog.photos_in_folder(f.id)
+                if not res.files and not cancelled and any(r[4] != "missing" for r in rows.values()):
+                    # A folder that held photos and is now empty is far more often an unmounted share (its mount
+                    # point left behind) than a deliberate wipe: keep its photos as offline instead of deleting them.
+                    self.catalog.set_folder_online(f.id, False)
+                    report.problems.append(FileProblem(f.path, "folder is empty now; its photos are kept as offline "
+                                                               "(remove the folder from the library to forget them)"))
+                    continue
+                self.catalog.set_folder_online(f.id, True)
                 present.extend(res.files)
                 report.problems.extend(res.problems)
-                known.update(self.catalog.photos_in_folder(f.id))
+                known.update(rows)
                 if cancelled:
                     report.cancelled = True
                     report.seconds = time.monotonic() - started
