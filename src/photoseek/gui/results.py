@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixm
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photoseek.core.domain import PhotoState, SearchHit
-from photoseek.gui.thumbs import ThumbnailLoader, placeholder
+from photoseek.gui.thumbs import ThumbnailLoader, loading_tile
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 ScoreRole = Qt.ItemDataRole.UserRole + 2
@@ -36,7 +36,7 @@ class ResultsModel(QAbstractListModel):
         self.hits: list[SearchHit] = []
         self.thumbs = thumbs
         self._rows: dict[int, int] | None = None
-        self._placeholder: QPixmap | None = None
+        self._loading_tile: QPixmap | None = None
         self._broken: QPixmap | None = None
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
@@ -109,10 +109,10 @@ class ResultsModel(QAbstractListModel):
 
     def _tile(self, broken: bool) -> QPixmap:
         size = self.thumbs.size if self.thumbs is not None else 128
-        attr = "_broken" if broken else "_placeholder"
+        attr = "_broken" if broken else "_loading_tile"
         pm = getattr(self, attr)
         if pm is None or pm.width() != size:
-            pm = placeholder(size, broken)
+            pm = loading_tile(size, broken)
             setattr(self, attr, pm)
         return pm
 

@@ -101,7 +101,7 @@ class ThumbnailLoader(QObject):
         self.pool.waitForDone()
 
 
-def placeholder(size: int, broken: bool = False) -> QPixmap:
+def loading_tile(size: int, broken: bool = False) -> QPixmap:
     """A quiet rounded tile shown while a thumbnail loads (or a crossed one when it cannot be read)."""
     pm = QPixmap(size, size)
     pm.fill(Qt.GlobalColor.transparent)
