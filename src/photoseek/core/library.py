@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-import numpy as np
-
 from photoseek.core.config import Settings, load_settings, save_settings
 from photoseek.core.domain import (
     FileProblem,
@@ -177,7 +175,6 @@ class Library:
         """Switch to another pack. Returns True when the switch is immediate (all photos already have its vectors);
         otherwise the current pack stays in use until the next index run has computed the new vectors."""
         pack = self.registry.resolve(name)
-        Embedder(pack, threads=1)  # validates nothing heavy; loading happens when used
         if pack.id == self.model_id:
             self.catalog.set_setting(_TARGET_MODEL, "")
             return True
@@ -534,9 +531,6 @@ class Library:
         vec = s.image_vector(path)
         hits = s.search_vector(vec, limit=limit, filters=self._filters(folder, after, before), exclude=exclude)
         return self._finish(hits, sort)
-
-    def search_vector(self, vec: np.ndarray, *, limit: int = 50) -> list[SearchHit]:
-        return self._searcher().search_vector(vec, limit=limit)
 
     @staticmethod
     def _filters(folder: str | None, after: datetime | None, before: datetime | None) -> Filters:

@@ -122,7 +122,6 @@ class Pipeline:
         total = len(items) + done_before if total is None else total
         done = done_before
         start = time.monotonic()
-        last_save = start
         if not items:
             return result
         inflight_cap = max(2 * self.batch_size, 4 * self.decode_workers)
@@ -160,9 +159,7 @@ class Pipeline:
                         n = self._commit(batch, side, result)
                         done += n
                         batch, side = [], []
-                        if time.monotonic() - last_save > self.save_every_s:
-                            self.vindex.save()
-                            last_save = time.monotonic()
+                        self.vindex.save(min_interval_s=self.save_every_s)
                         if not report():
                             result.cancelled = True
                             break
@@ -171,7 +168,8 @@ class Pipeline:
                     f.cancel()
         if batch or side:
             done += self._commit(batch, side, result)
-        self.vindex.save()
+        # at most one write per save_every_s (a watcher sends many small runs); Library.close() writes the rest
+        self.vindex.save(min_interval_s=self.save_every_s)
         return result
 
     def _commit(self, batch: list[_Prepared], side: list[_Prepared], result: PipelineResult) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from photoseek.core.errors import ModelPackError
 from photoseek.core.paths import builtin_models_dir, installed_models_dir
-from photoseek.core.runtime.pack import MANIFEST, ModelPack, sha256_file, write_manifest
+from photoseek.core.runtime.pack import ModelPack, write_manifest
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,3 @@ def _quantize(pack: ModelPack) -> None:
         for extra in model.parent.glob("*.data"):
             extra.unlink()
 
-
-def pack_checksum(pack: ModelPack) -> str:
-    return sha256_file(pack.root / MANIFEST) if (pack.root / MANIFEST).is_file() else ""

@@ -335,10 +335,6 @@ class Catalog:
                 out[int(row[0])] = _photo(row)
         return out
 
-    def find_by_hash(self, content_hash: str, states: Sequence[str]) -> list[Photo]:
-        q = f"SELECT {_PHOTO_COLS} FROM photos WHERE content_hash=? AND state IN ({','.join('?' * len(states))})"
-        return [_photo(r) for r in self._reader().execute(q, (content_hash, *states))]
-
     def upsert_photo(self, w: sqlite3.Connection, u: PhotoUpdate, *, keep_vectors: bool) -> int:
         """Insert or update the row for ``u.path`` inside a write transaction. Returns the photo id.
 
@@ -401,10 +397,6 @@ class Catalog:
         )
         return [r[0] for r in rows]
 
-    def set_photo_error(self, w: sqlite3.Connection, photo_id: int, reason: str) -> None:
-        w.execute("UPDATE photos SET state='error', error=? WHERE id=?", (reason, photo_id))
-
-    # embeddings -----------------------------------------------------------------------------------------------
     def _bump(self, w: sqlite3.Connection, model_id: str, dim: int) -> None:
         w.execute(
             """INSERT INTO model_state(model_id, dim, version) VALUES(?, ?, 1)

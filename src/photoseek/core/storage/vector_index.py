@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ class VectorIndex:
         self._index = self._new()
         self._version = -1
         self._dirty = False
+        self._last_save = 0.0
         self.rebuilt = False
         self.open()
 
@@ -96,10 +98,14 @@ class VectorIndex:
             if self.writable:
                 self.save()
 
-    def save(self) -> None:
-        """Write the index atomically, then the sidecar that says which catalog version it reflects."""
+    def save(self, min_interval_s: float = 0.0) -> None:
+        """Write the index atomically, then the sidecar that says which catalog version it reflects.
+
+        ``min_interval_s`` skips the write when the last one was more recent: a watcher's trickle of small batches
+        must not rewrite a large index each time. Skipping is safe: a stale file is rebuilt from the catalog.
+        """
         with self._lock:
-            if not self._dirty:
+            if not self._dirty or time.monotonic() - self._last_save < min_interval_s:
                 return
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".usearch.tmp")
@@ -111,6 +117,7 @@ class VectorIndex:
                 tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
                 os.replace(tmp_meta, self.meta_path)
                 self._dirty = False
+                self._last_save = time.monotonic()
             except OSError as e:
                 # A full disk must not lose anything: the catalog has the vectors, the index rebuilds next time.
                 log.warning("could not save vector index %s: %s", self.path, e)
@@ -177,9 +184,3 @@ class VectorIndex:
                     if v is not None:
                         out[int(i)] = np.asarray(v, dtype=np.float32).reshape(-1)
             return out
-
-    def file_bytes(self) -> int:
-        try:
-            return self.path.stat().st_size
-        except OSError:
-            return 0
