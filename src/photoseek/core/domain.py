@@ -15,6 +15,34 @@ class PhotoState(StrEnum):
     ERROR = "error"  # could not be decoded; ``error`` says why
 
 
+class Sort(StrEnum):
+    """Order of search results. Values are what the CLI's ``--sort`` takes."""
+
+    RELEVANCE = "relevance"
+    NEWEST = "date"
+    OLDEST = "date-asc"
+
+
+class IndexPhase(StrEnum):
+    SCANNING = "scanning"
+    EMBEDDING = "embedding"
+    DONE = "done"
+
+
+class WatchPhase(StrEnum):
+    SCANNING = "scanning"
+    INDEXING = "indexing"
+    WATCHING = "watching"
+    STOPPED = "stopped"
+
+
+class WatchMode(StrEnum):
+    """How a folder is watched: kernel file-system events, or polling (network shares, out of inotify watches)."""
+
+    EVENTS = "events"
+    POLLING = "polling"
+
+
 @dataclass(frozen=True)
 class Photo:
     id: int
@@ -61,7 +89,7 @@ class Folder:
     online: bool = True
     photo_count: int = 0
     error_count: int = 0
-    watch_mode: str | None = None  # "events", "polling" or None when not watched
+    watch_mode: WatchMode | None = None  # None when not watched
 
 
 @dataclass(frozen=True)
@@ -74,7 +102,7 @@ class FileProblem:
 class IndexProgress:
     """Where an index run stands. ``done`` counts files handled (embedded, skipped or failed)."""
 
-    phase: str  # "scanning" | "embedding" | "done"
+    phase: IndexPhase
     done: int
     total: int
     rate: float = 0.0  # files per second over the run so far
@@ -85,7 +113,7 @@ class IndexProgress:
 class WatchProgress:
     """What the folder watcher is doing, for a status bar. ``message`` is a one-line event (or None)."""
 
-    phase: str  # "scanning" | "indexing" | "watching" | "stopped"
+    phase: WatchPhase
     done: int  # files handled in the current step
     total: int
     queued: int  # changes waiting (settling or not yet applied)

@@ -19,12 +19,14 @@ from photoseek.core.config import Settings, load_settings, save_settings
 from photoseek.core.domain import (
     FileProblem,
     Folder,
+    IndexPhase,
     IndexProgress,
     IndexReport,
     LibraryStatus,
     ModelInfo,
     Photo,
     SearchHit,
+    WatchMode,
 )
 from photoseek.core.errors import CatalogError, FolderError, ModelPackError, PhotoSeekError
 from photoseek.core.imaging.decode import is_photo_path
@@ -200,7 +202,7 @@ class Library:
     # folders --------------------------------------------------------------------------------------------------
     def folders(self) -> list[Folder]:
         modes = self.watch_modes()
-        return [replace(f, watch_mode=modes.get(f.path)) for f in self.catalog.folders()]
+        return [replace(f, watch_mode=WatchMode(m) if (m := modes.get(f.path)) else None) for f in self.catalog.folders()]
 
     def set_folder_online(self, path: str, online: bool) -> bool:
         """Mark a library folder's photos offline (unreachable, kept) or back. Returns True when it changed."""
@@ -274,7 +276,7 @@ class Library:
 
             def keep_going() -> bool:
                 nonlocal cancelled
-                if progress is not None and not progress(IndexProgress("scanning", len(present), 0)):
+                if progress is not None and not progress(IndexProgress(IndexPhase.SCANNING, len(present), 0)):
                     cancelled = True
                 return not cancelled
 
@@ -488,7 +490,7 @@ class Library:
             if name == target and not self.catalog.ids_without_vector(emb.model_id, limit=1):
                 self._switch_to(emb.model_id)
         if progress is not None:
-            progress(IndexProgress("done", report.embedded + report.failed, report.embedded + report.failed))
+            progress(IndexProgress(IndexPhase.DONE, report.embedded + report.failed, report.embedded + report.failed))
 
     # search ---------------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:

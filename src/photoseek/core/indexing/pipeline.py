@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from photoseek.core.domain import FileProblem, IndexProgress
+from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress
 from photoseek.core.errors import DecodeError
 from photoseek.core.imaging.decode import PhotoMeta, decode
 from photoseek.core.indexing.scanner import content_hash
@@ -143,7 +143,7 @@ class Pipeline:
             el = time.monotonic() - start
             rate = (done - done_before) / el if el > 0 else 0.0
             eta = (total - done) / rate if rate > 0 else None
-            return bool(progress(IndexProgress("embedding", done, total, rate, eta)))
+            return bool(progress(IndexProgress(IndexPhase.EMBEDDING, done, total, rate, eta)))
 
         with ThreadPoolExecutor(self.decode_workers, thread_name_prefix="photoseek-decode") as pool:
             fill(pool)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from photoseek.core.domain import IndexProgress, IndexReport, WatchProgress
+from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, WatchPhase, WatchProgress
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.imaging.decode import is_photo_path
 from photoseek.core.indexing.scanner import SYSTEM_DIRS, exists_dir, under
@@ -291,7 +291,7 @@ class QueueWorker:
         """Nothing queued and nothing being applied."""
         return self._idle.is_set() and len(self.queue) == 0
 
-    def _say(self, message: str | None, phase: str = "watching", done: int = 0, total: int = 0) -> None:
+    def _say(self, message: str | None, phase: WatchPhase = WatchPhase.WATCHING, done: int = 0, total: int = 0) -> None:
         if message:
             log.info("%s", message)
         if self.on_progress is None:
@@ -301,9 +301,9 @@ class QueueWorker:
         except Exception:  # a front end's bug must not stop watching
             log.exception("watch progress callback failed")
 
-    def _keep_going(self, label: str) -> Callable[[IndexProgress], bool]:
+    def _keep_going(self, label: WatchPhase) -> Callable[[IndexProgress], bool]:
         def fn(p: IndexProgress) -> bool:
-            if p.phase != "done":
+            if p.phase != IndexPhase.DONE:
                 self._say(None, label, p.done, p.total)
             return not self._stop.is_set()
         return fn
@@ -311,9 +311,9 @@ class QueueWorker:
     def _run(self) -> None:
         try:
             if self.catch_up and not self._stop.is_set():
-                self._say("catching up: scanning the library folders", "scanning")
+                self._say("catching up: scanning the library folders", WatchPhase.SCANNING)
                 try:
-                    rep = self.target.index(self._keep_going("scanning"))
+                    rep = self.target.index(self._keep_going(WatchPhase.SCANNING))
                     self._say(_summary("catch-up", rep) or "catch-up: nothing changed")
                 except PhotoSeekError as e:
                     self._say(f"catch-up scan failed: {e}")
@@ -339,11 +339,11 @@ class QueueWorker:
                 except Exception as e:  # a bug must cost this batch, not the watching (no retry: it would loop)
                     log.exception("applying watched changes failed")
                     self._say(f"could not apply {len(batch.paths) + len(batch.moves)} change(s): {e}")
-            self._say("stopped", "stopped")
+            self._say("stopped", WatchPhase.STOPPED)
         except BaseException as e:  # pragma: no cover - reported to whoever holds the handle
             self.error = e
             log.exception("watch worker died")
-            self._say(f"watcher stopped on an error: {e}", "stopped")
+            self._say(f"watcher stopped on an error: {e}", WatchPhase.STOPPED)
 
     def _apply(self, batch: WatchBatch) -> None:
         for root in batch.gone_folders:
@@ -352,7 +352,7 @@ class QueueWorker:
         for root in batch.back_folders:
             if exists_dir(root):
                 self.target.set_folder_online(root, True)
-                rep = self.target.sync_paths([root], self._keep_going("indexing"))
+                rep = self.target.sync_paths([root], self._keep_going(WatchPhase.INDEXING))
                 self._say(f"back online: {root}" + (f"; {s}" if (s := _summary("", rep)) else ""))
         moved = 0
         for src, dst in batch.moves:
@@ -374,13 +374,13 @@ class QueueWorker:
             paths += [p for p in extra if (r := self.queue.root_of(p)) is not None and exists_dir(r)]
         rep = IndexReport()
         if paths:
-            self._say(None, "indexing", 0, len(paths))
-            rep = self.target.sync_paths(paths, self._keep_going("indexing"))
+            self._say(None, WatchPhase.INDEXING, 0, len(paths))
+            rep = self.target.sync_paths(paths, self._keep_going(WatchPhase.INDEXING))
         rep.moved += moved
         self.done += len(paths)
         _add(self.totals, rep)
         msg = _summary("", rep)
-        self._say(msg, "watching" if len(self.queue) == 0 else "indexing", self.done, self.done + len(self.queue))
+        self._say(msg, WatchPhase.WATCHING if len(self.queue) == 0 else WatchPhase.INDEXING, self.done, self.done + len(self.queue))
 
 
 def _add(total: IndexReport, rep: IndexReport) -> None:
