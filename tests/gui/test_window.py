@@ -161,7 +161,7 @@ def test_preview_shows_details_and_arrows_move(open_window, library, qtbot, tmp_
 
 
 def test_errors_show_in_the_window_with_a_hint(open_window, library, qtbot, tmp_path, make_photo) -> None:
-    library.settings.model = "no-such-pack"
+    library.update_settings(model="no-such-pack")
     win = open_window()
     win.search.setText("red")
     win.search_now()

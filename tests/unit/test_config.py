@@ -71,3 +71,56 @@ def test_wrong_type_variants(tmp_path, line, key):
     p.write_text(line + "\n")
     with pytest.raises(ConfigError, match=key):
         load_settings(p)
+
+
+def test_store_keeps_both_changes_when_two_threads_hammer_it(tmp_path) -> None:
+    import threading
+    import tomllib
+
+    from photoseek.core.config import SettingsStore
+
+    p = tmp_path / "config.toml"
+    store = SettingsStore(p)
+    seen_bad: list[str] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                tomllib.loads(p.read_text())
+            except FileNotFoundError:
+                continue
+            except tomllib.TOMLDecodeError as e:  # a half-written file would show here
+                seen_bad.append(str(e))
+
+    def writer(field: str) -> None:
+        for i in range(200):
+            store.update(**{field: i + 1})
+
+    r = threading.Thread(target=reader)
+    r.start()
+    ws = [threading.Thread(target=writer, args=(f,)) for f in ("batch_size", "thumbnail_size")]
+    for w in ws:
+        w.start()
+    for w in ws:
+        w.join()
+    stop.set()
+    r.join()
+    assert not seen_bad
+    on_disk = load_settings(p)
+    assert (on_disk.batch_size, on_disk.thumbnail_size) == (200, 200)
+    assert [f.name for f in tmp_path.iterdir()] == ["config.toml"]  # no temp files left behind
+
+
+def test_store_merges_gui_state_and_refuses_unknown_fields(tmp_path) -> None:
+    import pytest
+
+    from photoseek.core.config import SettingsStore
+    from photoseek.core.errors import ConfigError
+
+    store = SettingsStore(tmp_path / "config.toml")
+    store.update(gui={"sort": "date"})
+    store.update(gui={"geometry": "abc"})
+    assert SettingsStore(tmp_path / "config.toml").get().gui == {"sort": "date", "geometry": "abc"}
+    with pytest.raises(ConfigError, match="unknown setting"):
+        store.update(colour="red")

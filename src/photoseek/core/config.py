@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,7 @@ from photoseek.core.errors import ConfigError
 CONFIG_VERSION = 2
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
     schema_version: int = CONFIG_VERSION
     model: str = "basic"  # id of the active model pack
@@ -75,12 +77,56 @@ def load_settings(path: Path) -> Settings:
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    """Write settings atomically."""
+    """Write settings atomically: a unique temp file in the same folder, flushed, then renamed over the old one,
+    so two writers (threads or processes) never share a temp file and a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    data = dataclasses.asdict(settings)
+    data = tomli_w.dumps(dataclasses.asdict(settings)).encode("utf-8")
+    tmp: str | None = None
     try:
-        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
+        tmp = None
     except OSError as e:
         raise ConfigError(f"cannot save settings {path}: {e.strerror}") from e
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+class SettingsStore:
+    """The one place settings change. ``Settings`` is frozen: callers read a snapshot with :meth:`get` and change
+    fields with :meth:`update`, which applies and saves under one lock so concurrent updates never lose each other.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._settings = load_settings(path)
+
+    def get(self) -> Settings:
+        return self._settings
+
+    def update(self, **changes: Any) -> Settings:
+        """Apply ``changes`` (field=value) and save. ``gui={...}`` is merged into the front-end state, not replaced.
+
+        Raises:
+            ConfigError: an unknown field, or the file cannot be written (the change is then not applied).
+        """
+        names = {f.name for f in dataclasses.fields(Settings)} - {"schema_version"}
+        unknown = set(changes) - names
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        with self._lock:
+            if "gui" in changes:
+                changes["gui"] = {**self._settings.gui, **changes["gui"]}
+            new = dataclasses.replace(self._settings, **changes)
+            save_settings(self.path, new)
+            self._settings = new
+            return new

@@ -83,6 +83,20 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class SearchRequest:
+    """One search, as a front end asks for it: by text (``query``) or by example (``similar_to``: a library photo
+    id or any image path). Filters narrow it; ``sort`` orders what is found."""
+
+    query: str = ""
+    similar_to: str | int | None = None
+    folder: str | None = None
+    after: datetime | None = None
+    before: datetime | None = None
+    sort: Sort = Sort.RELEVANCE
+    limit: int = 50
+
+
+@dataclass(frozen=True)
 class Folder:
     id: int
     path: str

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from photoseek.core.config import Settings, load_settings, save_settings
+from photoseek.core.config import Settings, SettingsStore
 from photoseek.core.domain import (
     FileProblem,
     Folder,
@@ -26,6 +26,7 @@ from photoseek.core.domain import (
     ModelInfo,
     Photo,
     SearchHit,
+    SearchRequest,
     WatchMode,
 )
 from photoseek.core.errors import CatalogError, FolderError, ModelPackError, PhotoSeekError
@@ -68,7 +69,7 @@ class Library:
         self.read_only = read_only
         self.home.mkdir(parents=True, exist_ok=True)
         self.settings_path = self.home / "config.toml"
-        self.settings: Settings = load_settings(self.settings_path)
+        self.settings_store = SettingsStore(self.settings_path)
         self.catalog = Catalog(self.home / "catalog.sqlite")
         self.registry = ModelRegistry(self.home)
         self.index_dir = self.home / "index"
@@ -104,8 +105,14 @@ class Library:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def save_settings(self) -> None:
-        save_settings(self.settings_path, self.settings)
+    @property
+    def settings(self) -> Settings:
+        """The current settings (a frozen snapshot). Change them with :meth:`update_settings`."""
+        return self.settings_store.get()
+
+    def update_settings(self, **changes: object) -> Settings:
+        """Change and save settings (thread-safe). Raises ConfigError for unknown fields or a failed save."""
+        return self.settings_store.update(**changes)
 
     def add_listener(self, fn: Callable[[list[int]], None]) -> None:
         """``fn(photo_ids)`` is called (from the indexing thread) after each batch becomes searchable."""
@@ -187,9 +194,8 @@ class Library:
         return False
 
     def _switch_to(self, pack_id: str) -> None:
-        self.settings.model = pack_id
+        self.update_settings(model=pack_id)
         self._model_override = None
-        self.save_settings()
         self.catalog.set_setting(_TARGET_MODEL, "")
 
     def install_model(self, source: str, *, name: str | None = None, quantize: bool = False,
@@ -509,6 +515,14 @@ class Library:
             return []  # nothing indexed yet: no need to load the text model
         vec = s.query_vector(parts)
         return self._finish(s.search_vector(vec, limit=limit, filters=self._filters(folder, after, before)), sort)
+
+    def find(self, request: SearchRequest) -> list[SearchHit]:
+        """Run a :class:`SearchRequest`: by example when ``similar_to`` is set, else by text."""
+        r = request
+        if r.similar_to is not None:
+            return self.similar(r.similar_to, limit=r.limit, folder=r.folder, after=r.after, before=r.before,
+                                sort=r.sort)
+        return self.search(r.query, limit=r.limit, folder=r.folder, after=r.after, before=r.before, sort=r.sort)
 
     def similar(self, target: str | int, *, limit: int = 50, folder: str | None = None,
                 after: datetime | None = None, before: datetime | None = None, sort: str = "relevance") -> list[SearchHit]:

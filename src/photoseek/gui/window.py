@@ -439,12 +439,11 @@ class MainWindow(QMainWindow):
             log.warning("could not restore window state", exc_info=True)
 
     def save_state(self) -> None:
-        s = self.library.settings
-        s.gui["geometry"] = bytes(self.saveGeometry().toBase64().data()).decode()
-        s.gui["splitter"] = bytes(self.splitter.saveState().toBase64().data()).decode()
-        s.gui["sort"] = self.sort_combo.currentData()
-        s.thumbnail_size = self.delegate.cell
-        self.library.save_settings()
+        self.library.update_settings(
+            gui={"geometry": bytes(self.saveGeometry().toBase64().data()).decode(),
+                 "splitter": bytes(self.splitter.saveState().toBase64().data()).decode(),
+                 "sort": self.sort_combo.currentData()},
+            thumbnail_size=self.delegate.cell)
 
     # folders ------------------------------------------------------------------------------------------------
     def _load_folders(self, first: bool = False) -> None:
@@ -513,13 +512,11 @@ class MainWindow(QMainWindow):
         return dlg
 
     def apply_settings(self, model: str | None, threads: int, thumb: int) -> None:
-        s = self.library.settings
-        s.index_threads = threads
         self.set_cell_size(thumb)
         lib = self.library
 
         def work() -> bool | None:
-            lib.save_settings()
+            lib.update_settings(index_threads=threads, thumbnail_size=thumb)
             return lib.use_model(model) if model else None
 
         def done(immediate: bool | None, error: BaseException | None) -> None:
@@ -697,7 +694,6 @@ class MainWindow(QMainWindow):
             return
         self.delegate.cell = size
         self.thumbs.set_size(size)
-        self.library.settings.thumbnail_size = size
         self.model.layoutChanged.emit()  # new item size; the view re-lays out in batches
         self.view.doItemsLayout()
 
