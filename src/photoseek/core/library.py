@@ -34,7 +34,9 @@ from photoseek.core.imaging.decode import is_photo_path
 from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.indexing.pipeline import Pipeline, WorkItem
 from photoseek.core.indexing.queue import ChangeQueue, ProgressCallback, QueueWorker
-from photoseek.core.indexing.scanner import DiskFile, content_hash, exists_dir, normalize_folder, under, walk
+from photoseek.core.fs import normalize_folder, under
+from photoseek.core.fs import readable_dir as exists_dir
+from photoseek.core.indexing.scanner import DiskFile, content_hash, walk
 from photoseek.core.paths import cache_home, library_home
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack

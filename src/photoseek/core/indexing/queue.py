@@ -21,7 +21,9 @@ from typing import Protocol
 from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, WatchPhase, WatchProgress
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.imaging.decode import is_photo_path
-from photoseek.core.indexing.scanner import SYSTEM_DIRS, exists_dir, under
+from photoseek.core.fs import readable_dir as exists_dir
+from photoseek.core.fs import under
+from photoseek.core.indexing.scanner import SYSTEM_DIRS
 
 log = logging.getLogger(__name__)
 
