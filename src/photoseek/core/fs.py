@@ -11,6 +11,20 @@ PHOTO_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".heic", ".heif", ".avif"}
 )
 
+# Folders that hold thumbnails, trash or OS metadata rather than photos.
+SYSTEM_DIRS = frozenset(
+    {
+        "@eaDir",  # Synology thumbnails
+        "#recycle",
+        "$RECYCLE.BIN",
+        "System Volume Information",
+        "lost+found",
+        "__MACOSX",
+        "node_modules",
+        "Thumbs",
+    }
+)
+
 
 def is_photo_path(path: str | os.PathLike[str]) -> bool:
     """True when the file name has an image extension PhotoSeek decodes."""

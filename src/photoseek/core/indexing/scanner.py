@@ -8,21 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from photoseek.core.domain import FileProblem
-from photoseek.core.fs import is_photo_path
-
-# Folders that hold thumbnails, trash or OS metadata rather than photos.
-SYSTEM_DIRS = frozenset(
-    {
-        "@eaDir",  # Synology thumbnails
-        "#recycle",
-        "$RECYCLE.BIN",
-        "System Volume Information",
-        "lost+found",
-        "__MACOSX",
-        "node_modules",
-        "Thumbs",
-    }
-)
+from photoseek.core.fs import SYSTEM_DIRS, is_photo_path
 
 
 @dataclass(frozen=True)
