@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from photoseek import __version__
+from photoseek.cli import watch_cmd
 from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, PhotoState, SearchHit, SearchRequest, Sort
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import Library
@@ -97,12 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     msub.add_parser("verify", help="re-check every pack file against its manifest")
 
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
-    try:
-        from photoseek.cli import watch_cmd
-
-        watch_cmd.add_arguments(w)
-    except ImportError:  # pragma: no cover - the watcher ships with the app; guards partial installs
-        pass
+    watch_cmd.add_arguments(w)
     return p
 
 
@@ -313,8 +309,6 @@ def cmd_models(lib: Library, a: argparse.Namespace) -> int:
 
 
 def cmd_watch(lib: Library, a: argparse.Namespace) -> int:
-    from photoseek.cli import watch_cmd
-
     return watch_cmd.run(lib, a)
 
 

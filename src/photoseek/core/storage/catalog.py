@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from photoseek.core.domain import FileProblem, Folder, Photo
+from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
 from photoseek.core.storage.embeddings import EmbeddingTables
 from photoseek.core.storage.rows import PHOTO_COLS, ROW_COLS, CatalogRow, PhotoUpdate, catalog_row, photo_from_row
 from photoseek.core.storage.schema import SCHEMA_VERSION
@@ -137,7 +137,7 @@ class Catalog(EmbeddingTables):
 
         ``keep_vectors=False`` drops stored vectors (the content changed, so they are stale).
         """
-        state = "error" if u.error else "pending"
+        state = PhotoState.ERROR if u.error else PhotoState.PENDING
         taken = u.taken_at.isoformat() if u.taken_at else None
         row = w.execute("SELECT id FROM photos WHERE path=?", (u.path,)).fetchone()
         now = time.time()
@@ -206,18 +206,18 @@ class Catalog(EmbeddingTables):
             "WHERE e.model_id=? AND p.state IN ('ok','pending','offline')",
             (model_id,),
         ).fetchone()[0]
-        readable = by_state.get("ok", 0) + by_state.get("pending", 0)
+        readable = by_state.get(PhotoState.OK, 0) + by_state.get(PhotoState.PENDING, 0)
         online_indexed = con.execute(
             "SELECT COUNT(*) FROM embeddings e JOIN photos p ON p.id=e.photo_id "
             "WHERE e.model_id=? AND p.state IN ('ok','pending')",
             (model_id,),
         ).fetchone()[0]
         return {
-            "photos": sum(v for k, v in by_state.items() if k != "missing"),
+            "photos": sum(v for k, v in by_state.items() if k != PhotoState.MISSING),
             "indexed": int(indexed),
             "pending": int(readable - online_indexed),
-            "errors": by_state.get("error", 0),
-            "offline": by_state.get("offline", 0),
+            "errors": by_state.get(PhotoState.ERROR, 0),
+            "offline": by_state.get(PhotoState.OFFLINE, 0),
         }
 
     def problems(self, folder_id: int | None = None) -> list[FileProblem]:
