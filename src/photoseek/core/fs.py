@@ -6,6 +6,7 @@ Pure functions over path strings plus two cheap ``stat`` checks; nothing here wr
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 PHOTO_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".heic", ".heif", ".avif"}
@@ -50,7 +51,7 @@ def readable_dir(path: str) -> bool:
         return False
 
 
-def deepest_root(path: str, roots: list[str] | tuple[str, ...]) -> str | None:
+def deepest_root(path: str, roots: Sequence[str]) -> str | None:
     """The innermost of ``roots`` that holds ``path`` (None when none does)."""
     best = None
     for r in roots:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from photoseek.core.domain import Folder
-from photoseek.core.fs import under
+from photoseek.core.fs import deepest_root
 from photoseek.core.indexing.pipeline import WorkItem
 from photoseek.core.indexing.reconcile import Changes
 from photoseek.core.indexing.scanner import DiskFile
@@ -19,11 +19,8 @@ from photoseek.core.storage.rows import CatalogRow
 
 def folder_for(path: str, folders: Sequence[Folder]) -> Folder | None:
     """The innermost library folder holding ``path``."""
-    best = None
-    for f in folders:
-        if under(path, f.path) and (best is None or len(f.path) > len(best.path)):
-            best = f
-    return best
+    root = deepest_root(path, [f.path for f in folders])
+    return next((f for f in folders if f.path == root), None) if root is not None else None
 
 
 def plan(changes: Changes, *, folders: Sequence[Folder], present: Sequence[DiskFile],
