@@ -20,7 +20,7 @@ from photoseek.core.config import Settings
 from photoseek.core.domain import FileProblem, Folder, IndexPhase, IndexProgress, IndexReport, PhotoState
 from photoseek.core.fs import is_photo_path, normalize_folder, readable_dir
 from photoseek.core.indexing.lock import WriterLock
-from photoseek.core.indexing.pipeline import Pipeline
+from photoseek.core.indexing.pipeline import Pipeline, ProgressFn
 from photoseek.core.indexing.planner import folder_for, plan
 from photoseek.core.indexing.reconcile import Changes, gone_rows, reconcile
 from photoseek.core.indexing.scanner import DiskFile, content_hash, walk
@@ -29,8 +29,6 @@ from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.rows import CatalogRow
 
 log = logging.getLogger(__name__)
-
-ProgressFn = Callable[[IndexProgress], bool]
 
 
 class Indexer:
