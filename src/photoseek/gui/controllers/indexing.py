@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from photoseek.core.domain import IndexProgress, IndexReport
+from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport
 from photoseek.core.library import Library
 from photoseek.gui.bridge import Bridge
 
@@ -46,7 +46,7 @@ class IndexController(QObject):
 
     def _on_progress(self, p: IndexProgress) -> bool:
         now = time.monotonic()
-        if p.phase == "done" or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
+        if p.phase == IndexPhase.DONE or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
             self._last_emit = now
             self.bridge.post(lambda a, _b: self.progress.emit(a), p)
         return self._keep_going

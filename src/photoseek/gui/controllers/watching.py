@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from photoseek.core.domain import WatchProgress
+from photoseek.core.domain import WatchPhase, WatchProgress
 from photoseek.core.library import Library, WatchHandle
 from photoseek.gui.bridge import Bridge
 
@@ -34,17 +34,17 @@ class WatchController(QObject):
         self.handle: WatchHandle | None = None  # touched on the pool thread only, read on the GUI thread
         self.active = False  # wanted and (being) started; GUI thread only
         self._last_emit = 0.0
-        self._last_phase = ""
+        self._last_phase: str = ""
         self._last_done = 0
 
     # called from the watch worker thread -------------------------------------------------------------------
     def _on_progress(self, p: WatchProgress) -> None:
         now = time.monotonic()
-        if (p.message or p.phase != self._last_phase or (p.phase == "watching" and p.done != self._last_done)
+        if (p.message or p.phase != self._last_phase or (p.phase == WatchPhase.WATCHING and p.done != self._last_done)
                 or now - self._last_emit >= self.PROGRESS_INTERVAL_S):
             self._last_emit = now
             self._last_phase = p.phase
-            self._last_done = p.done if p.phase == "watching" else self._last_done
+            self._last_done = p.done if p.phase == WatchPhase.WATCHING else self._last_done
             self.bridge.post(lambda a, _b: self.progress.emit(a), p)
 
     # GUI thread ---------------------------------------------------------------------------------------------
@@ -65,7 +65,7 @@ class WatchController(QObject):
         if error is not None:
             self.active = False
             self.active_changed.emit(False)
-            self.progress.emit(WatchProgress("stopped", 0, 0, 0, f"Not watching folders: {error}"))
+            self.progress.emit(WatchProgress(WatchPhase.STOPPED, 0, 0, 0, f"Not watching folders: {error}"))
 
     def stop(self) -> None:
         """Stop watching (the batch in hand finishes on the pool, not on the GUI thread)."""
