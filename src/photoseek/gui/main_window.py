@@ -125,7 +125,8 @@ class MainWindow(QMainWindow):
         a.bar.connect(st.set_bar)
         a.pause_state.connect(st.set_pause)
         a.notice.connect(lambda text: st.showMessage(text, 4000))
-        a.library_changed.connect(self._library_changed)
+        a.library_changed.connect(s.rerun)  # an index run ended: fresh results, then the right page
+        a.library_changed.connect(self._update_page)
         a.results_stale.connect(s.schedule_refresh)
         st.pause_clicked.connect(a.toggle_pause)
         st.zoom_changed.connect(self.set_cell_size)
@@ -194,10 +195,6 @@ class MainWindow(QMainWindow):
 
     def _cleared(self) -> None:
         self.splitter.clear()
-        self._update_page()
-
-    def _library_changed(self) -> None:
-        self.searcher.rerun()
         self._update_page()
 
     def _folders_loaded(self, folders: list[Folder]) -> None:
