@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QMainWindow
 
 from photoseek.core.domain import Folder, Photo, PhotoState, SearchHit, Sort
 from photoseek.core.errors import FolderError
@@ -22,8 +23,13 @@ def hits(n: int, start: int = 0) -> list[SearchHit]:
 
 
 def test_search_bar_turns_its_controls_into_filters(app, qtbot) -> None:  # noqa: ANN001
+    holder = QMainWindow()  # inside a window, as in the app: the toolbar paints its own white band from style.qss
     bar = SearchBar()
-    qtbot.addWidget(bar)
+    holder.setCentralWidget(bar)
+    qtbot.addWidget(holder)
+    bar.resize(900, 56)
+    holder.show()
+    assert holder.grab().toImage().pixelColor(4, 3).name() == "#ffffff"
     assert bar.filters().sort == Sort.RELEVANCE and bar.filters().after is None
     with qtbot.waitSignal(bar.filters_changed) as sig:
         bar.date_to.setDate(QDate(2022, 3, 4))

@@ -46,6 +46,7 @@ class SearchBar(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("toolbar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # a QWidget subclass paints no QSS background
         self.search = SearchBox()
         self.search.setObjectName("search")
         self.search.setPlaceholderText(PLACEHOLDER)
