@@ -23,8 +23,8 @@ COLOURS = ["red", "green", "blue", "yellow"]
 class Parts:
     def __init__(self, library) -> None:  # noqa: ANN001
         self.services = Services(library)
-        self.indexer = IndexController(library, self.services.bridge)
-        self.watcher = WatchController(library, self.services.bridge)
+        self.indexer = IndexController(self.services)
+        self.watcher = WatchController(self.services)
         self.folders = FoldersController(self.services, self.indexer)
         self.activity = ActivityController(self.indexer, self.watcher, self.folders)
         self.search = SearchController(self.services)

@@ -50,8 +50,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(720, 480)
         self.services = Services(library, self)
         self.thumbs = self.services.thumbs
-        self.indexer = IndexController(library, self.services.bridge, self)
-        self.watcher = WatchController(library, self.services.bridge, self)
+        self.indexer = IndexController(self.services, self)
+        self.watcher = WatchController(self.services, self)
         self.folders = FoldersController(self.services, self.indexer, self)
         self.activity = ActivityController(self.indexer, self.watcher, self.folders, self)
         self.searcher = SearchController(self.services, self)

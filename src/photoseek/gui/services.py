@@ -16,7 +16,8 @@ from photoseek.gui.bridge import Bridge
 from photoseek.gui.thumbnails import ThumbnailLoader
 
 
-def _pool(parent: QObject, threads: int) -> QThreadPool:
+def thread_pool(parent: QObject, threads: int) -> QThreadPool:
+    """A pool owned by ``parent`` (so Qt deletes it with its owner) running at most ``threads`` jobs at once."""
     pool = QThreadPool(parent)
     pool.setMaxThreadCount(threads)
     return pool
@@ -37,9 +38,9 @@ class Services(QObject):
         super().__init__(parent)
         self.library = library
         self.bridge = Bridge(self)
-        self.queries = _pool(self, 1)
-        self.admin = _pool(self, 1)
-        self.previews = _pool(self, 1)
+        self.queries = thread_pool(self, 1)
+        self.admin = thread_pool(self, 1)
+        self.previews = thread_pool(self, 1)
         s = library.settings
         cache = ThumbnailCache(library.cache_dir / "thumbnails", s.thumbnail_cache_mb * 1024 * 1024)
         # leave cores for indexing and the GUI: thumbnails are small and cached on disk after the first load

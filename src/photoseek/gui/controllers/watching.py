@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from photoseek.core.domain import WatchPhase, WatchProgress
-from photoseek.core.library import Library, WatchHandle
-from photoseek.gui.bridge import Bridge
+from photoseek.core.library import WatchHandle
+from photoseek.gui.services import Services, thread_pool
 
 JOIN_TIMEOUT_S = 30.0
 
@@ -25,12 +25,11 @@ class WatchController(QObject):
 
     PROGRESS_INTERVAL_S = 0.1
 
-    def __init__(self, library: Library, bridge: Bridge, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.library = library
-        self.bridge = bridge
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.library = services.library
+        self.bridge = services.bridge
+        self.pool = thread_pool(self, 1)  # its own: a long run never queues behind (or in front of) other work
         self.handle: WatchHandle | None = None  # touched on the pool thread only, read on the GUI thread
         self.active = False  # wanted and (being) started; GUI thread only
         self._last_emit = 0.0
