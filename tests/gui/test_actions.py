@@ -55,7 +55,7 @@ def test_copy_image_puts_pixels_on_the_clipboard_or_reports_why_not(acts, qtbot,
     photo = make_photo(tmp_path / "a.jpg", "blue", size=(64, 48))
     with qtbot.waitSignal(acts.notice, timeout=5000) as sig:
         acts.copy_image(str(photo))
-    assert sig.args[0] == "Copied a.jpg"
+    assert sig.args == ["Copied a.jpg", 3000]
     assert QGuiApplication.clipboard().image().size().width() == 64
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not a jpeg")

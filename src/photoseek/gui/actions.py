@@ -58,7 +58,7 @@ def accepts(md: QMimeData) -> bool:
 class PhotoActions(QObject):
     similar_requested = Signal(object, str)  # (photo id or image path, label)
     failed = Signal(object)  # exception
-    notice = Signal(str)  # a short confirmation for the status bar
+    notice = Signal(str, int)  # a short confirmation for the status bar, and for how many ms
 
     def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -87,7 +87,7 @@ class PhotoActions(QObject):
                 self.failed.emit(error or OSError("cannot read image"))
                 return
             QGuiApplication.clipboard().setImage(img)
-            self.notice.emit(f"Copied {os.path.basename(path)}")
+            self.notice.emit(f"Copied {os.path.basename(path)}", 3000)
 
         self.services.bridge.submit(self.services.previews, lambda: load_image(path, 4096), done)
 
@@ -110,7 +110,7 @@ class PhotoActions(QObject):
     def paste(self) -> None:
         md = QGuiApplication.clipboard().mimeData()
         if md is None or not self.use_mime(md):
-            self.notice.emit("Paste an image or the path of an image to find similar photos")
+            self.notice.emit("Paste an image or the path of an image to find similar photos", 4000)
 
     def use_mime(self, md: QMimeData) -> bool:
         """An image file (URL or path) or raw image data: find photos similar to it. False when it is neither."""

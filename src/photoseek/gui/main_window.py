@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
             "Switching model pack", "Computing its vectors now; searches use the current pack until that finishes.",
             kind=MessageKind.INFO))
         self.photo_actions.similar_requested.connect(s.find_similar)
-        self.photo_actions.notice.connect(lambda text: st.showMessage(text, 4000))
+        self.photo_actions.notice.connect(st.showMessage)
         for source in (self.folders, a, c, self.photo_actions):
             source.failed.connect(self.message.show_error)
         for key, slot in ((QKeySequence.StandardKey.Find, bar.focus_search), ("Ctrl+L", bar.focus_search),
