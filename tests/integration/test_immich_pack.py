@@ -1,0 +1,82 @@
+"""A pack exactly as Immich publishes it (no manifest, HF tokenizer files, pad token <|endoftext|>, input names
+image/text, int32 ids, batch fixed at 1) gives open_clip's embeddings, installs, and converts to int8."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from immich_pack import build_immich_pack  # noqa: E402
+from PIL import Image, ImageOps  # noqa: E402
+
+from photoseek.core.runtime.embedder import Embedder  # noqa: E402
+from photoseek.core.runtime.pack import ModelPack  # noqa: E402
+from photoseek.core.runtime.registry import ModelRegistry  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+GOLDEN = DATA / "clip_tiny_golden"
+EOT = 49407
+
+
+@pytest.fixture(scope="module")
+def golden() -> tuple[dict, dict[str, np.ndarray]]:
+    meta = json.loads((GOLDEN / "golden.json").read_text(encoding="utf-8"))
+    with np.load(GOLDEN / "golden.npz") as z:
+        return meta, {k: z[k] for k in z.files}
+
+
+@pytest.fixture(scope="module")
+def immich(tmp_path_factory: pytest.TempPathFactory) -> ModelPack:
+    return ModelPack.load(build_immich_pack(tmp_path_factory.mktemp("immich") / "ViT-B-32__openai"))
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a / np.linalg.norm(a, axis=1, keepdims=True) * (b / np.linalg.norm(b, axis=1, keepdims=True))).sum(1)
+
+
+def test_token_ids_are_open_clips_padded_with_the_hub_pad_token(immich: ModelPack, golden: tuple) -> None:
+    meta, g = golden
+    assert immich.manifest == {} and immich.tokenizer_config["pad_token"] == "<|endoftext|>"
+    ours = Embedder(immich).tokenize(meta["token_strings"])
+    ref = g["token_ids"].astype(np.int64)
+    checked = 0
+    for i, s in enumerate(meta["token_strings"]):
+        if "<start_of_text>" in s or "<end_of_text>" in s:
+            continue  # open_clip's own special-token spelling; the HF vocab spells them <|startoftext|>
+        checked += 1
+        n = int(np.argmax(ref[i] == EOT)) + 1  # open_clip pads with 0 after <end_of_text>; Immich with 49407
+        assert ours[i, :n].tolist() == ref[i, :n].tolist(), s
+        assert (ours[i, n:] == EOT).all(), s
+    assert checked >= 48
+
+
+def test_embeddings_match_pytorch_through_batch_one_models(immich: ModelPack, golden: tuple) -> None:
+    meta, g = golden
+    emb = Embedder(immich, threads=2)
+    cos = _cos(emb.embed_texts(meta["texts"]), g["text_embeddings"])
+    assert cos.min() >= 0.999, cos
+    images = []
+    for name in meta["photos"]:
+        with Image.open(DATA / "photos" / name) as im:
+            images.append(ImageOps.exif_transpose(im).convert("RGB"))
+    assert len(images) > 1  # the visual model takes one image at a time: the batch is sliced
+    cos = _cos(emb.embed_images(images), g["image_embeddings"])
+    assert cos.min() >= 0.999, cos
+
+
+def test_installs_with_a_manifest_and_quantizes_on_a_plain_install(tmp_path: Path, immich: ModelPack,
+                                                                    golden: tuple) -> None:
+    meta, g = golden
+    reg = ModelRegistry(tmp_path / "lib")
+    pack = reg.install(str(immich.root), name="vit-b32", quantize=True)
+    assert pack.id == "vit-b32-int8" and pack.verify() == []
+    assert pack.visual_path.stat().st_size < immich.visual_path.stat().st_size
+    cos = _cos(Embedder(pack).embed_texts(meta["texts"]), g["text_embeddings"])
+    assert cos.min() >= 0.98, cos
+    assert [p.id for p, _ in reg.packs() if not _] == ["vit-b32-int8"]
