@@ -12,9 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from immich_pack import build_immich_pack  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
+from immich_pack import build_immich_pack  # noqa: E402
 from photoseek.core.runtime.embedder import Embedder  # noqa: E402
 from photoseek.core.runtime.pack import ModelPack  # noqa: E402
 from photoseek.core.runtime.registry import ModelRegistry  # noqa: E402
