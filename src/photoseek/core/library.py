@@ -36,7 +36,9 @@ from photoseek.core.indexing.pipeline import Pipeline, WorkItem
 from photoseek.core.indexing.queue import ChangeQueue, ProgressCallback, QueueWorker
 from photoseek.core.indexing.scanner import DiskFile, content_hash, exists_dir, normalize_folder, under, walk
 from photoseek.core.paths import cache_home, library_home
+from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn  # noqa: F401 (issue 9)
 from photoseek.core.runtime.embedder import Embedder
+from photoseek.core.runtime.installer import AvailableModel, ModelInstaller  # issue 9
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.search import Filters, Searcher, parse_query
@@ -204,6 +206,21 @@ class Library:
 
     def verify_models(self) -> dict[str, list[str]]:
         return {pack.id: pack.verify() for pack, _ in self.registry.packs()}
+
+    # --- issue 9: model catalog and downloads (only network use; see core/runtime/installer.py) -----------------
+    def model_installer(self, *, endpoint: str | None = None, timeout: float = 15.0) -> ModelInstaller:
+        """Catalog, downloads and int8 install. ``available()`` is offline; ``get()`` downloads: call it from a
+        worker thread with a progress callback / cancel event, then ``use_model`` the pack it returns."""
+        return ModelInstaller(self.registry, endpoint=endpoint, timeout=timeout)
+
+    def available_models(self) -> list[AvailableModel]:
+        return self.model_installer().available()
+
+    def download_model(self, entry_id: str, *, fp32: bool = False, progress: DownloadProgressFn | None = None,
+                       cancel: threading.Event | None = None, endpoint: str | None = None) -> ModelPack:
+        return self.model_installer(endpoint=endpoint).get(entry_id, quantize=not fp32, progress=progress,
+                                                           cancel=cancel)
+    # --- end issue 9 -------------------------------------------------------------------------------------------
 
     # folders --------------------------------------------------------------------------------------------------
     def folders(self) -> list[Folder]:
