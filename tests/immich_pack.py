@@ -67,3 +67,10 @@ def build_immich_pack(dest: Path) -> Path:
     _immich_graph(TINY / "visual" / "model.onnx", dest / "visual" / "model.onnx", "image", int32=False)
     _immich_graph(TINY / "textual" / "model.onnx", dest / "textual" / "model.onnx", "text", int32=True)
     return dest
+
+
+def int8_matmuls(path: Path) -> int:
+    """How many MatMuls of an ONNX model run in int8 (after dynamic quantization)."""
+    import onnx
+
+    return sum(n.op_type == "MatMulInteger" for n in onnx.load(str(path)).graph.node)

@@ -14,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hub_server import COMMIT, HubRepo, HubServer, repo_from_folder  # noqa: E402
-from immich_pack import PACK_FILES, build_immich_pack  # noqa: E402
+from immich_pack import PACK_FILES, build_immich_pack, int8_matmuls  # noqa: E402
 from photoseek.core.errors import Cancelled, DownloadError, NetworkError  # noqa: E402
 from photoseek.core.runtime.catalog import Catalog, CatalogEntry, CatalogFile  # noqa: E402
 from photoseek.core.runtime.download import DownloadPhase, DownloadProgress  # noqa: E402
@@ -47,12 +47,6 @@ def hub(hub_repo: HubRepo) -> HubServer:
         yield server
 
 
-def _int8_matmuls(path: Path) -> int:
-    import onnx
-
-    return sum(n.op_type == "MatMulInteger" for n in onnx.load(str(path)).graph.node)
-
-
 def _installer(tmp_path: Path, url: str, catalog: Catalog | None = None, timeout: float = 5.0) -> ModelInstaller:
     return ModelInstaller(ModelRegistry(tmp_path / "lib"), endpoint=url, timeout=timeout, catalog=catalog or _catalog())
 
@@ -66,7 +60,7 @@ def test_full_download_verifies_quantizes_and_installs(tmp_path: Path, hub: HubS
     m = pack.manifest
     assert (m["format"], m["commit"], m["repo"], m["precision"]) == (1, COMMIT, REPO, "int8")
     for model in (pack.visual_path, pack.textual_path):
-        assert _int8_matmuls(model) >= 6, model  # the transformer weights are int8 now
+        assert int8_matmuls(model) >= 6, model  # the transformer weights are int8 now
     total = sum(len(hub_repo.files[f]) for f in PACK_FILES)
     assert seen[-1].phase == DownloadPhase.DONE and seen[-1].done == seen[-1].total == total
     assert DownloadPhase.QUANTIZING in {p.phase for p in seen}
