@@ -174,11 +174,9 @@ def _errors(endpoint: str, what: str, timeout: float) -> Iterator[None]:
         status = getattr(getattr(e, "response", None), "status_code", None)
         if names & {"TimeoutException", "Timeout", "TimeoutError", "ReadTimeout", "ConnectTimeout"}:
             raise NetworkError(f"cannot reach the model server: {_host(endpoint)} did not answer within "
-                               f"{timeout:g} s; {_OFFLINE_TAIL}", hint="Try again later, or set HF_ENDPOINT to a "
-                               "mirror.") from e
+                               f"{timeout:g} s; {_OFFLINE_TAIL}") from e
         if names & {"ConnectError", "ConnectionError", "NetworkError", "RemoteProtocolError", "OfflineModeIsEnabled"}:
-            raise NetworkError(f"cannot reach the model server: {_host(endpoint)}: {e}; {_OFFLINE_TAIL}",
-                               hint="Check the internet connection, or set HF_ENDPOINT to a mirror.") from e
+            raise NetworkError(f"cannot reach the model server: {_host(endpoint)}: {e}; {_OFFLINE_TAIL}") from e
         if status == 404 or names & {"EntryNotFoundError", "RepositoryNotFoundError", "RevisionNotFoundError"}:
             raise DownloadError(f"{what} is not on the model server (HTTP 404 from {_host(endpoint)})",
                                 hint="The catalog may be out of date: update PhotoSeek.") from e
