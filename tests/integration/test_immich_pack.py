@@ -80,3 +80,16 @@ def test_installs_with_a_manifest_and_quantizes_on_a_plain_install(tmp_path: Pat
     cos = _cos(Embedder(pack).embed_texts(meta["texts"]), g["text_embeddings"])
     assert cos.min() >= 0.98, cos
     assert [p.id for p, _ in reg.packs() if not _] == ["vit-b32-int8"]
+
+
+def test_canonicalize_flag_in_immich_config_cleans_text_like_open_clip(tmp_path: Path) -> None:
+    """Immich marks SigLIP packs with config.json text_cfg.tokenizer_kwargs.clean = canonicalize (its textual.py
+    reads that key): lower case, no punctuation, before the tokenizer."""
+    root = build_immich_pack(tmp_path / "siglip-like")
+    cfg = json.loads((root / "config.json").read_text(encoding="utf-8"))
+    plain = Embedder(ModelPack.load(root)).tokenize(["A Dog, running!"])
+    cfg["text_cfg"]["tokenizer_kwargs"] = {"clean": "canonicalize"}
+    (root / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    emb = Embedder(ModelPack.load(root))
+    assert emb.tokenize(["A Dog, running!"]).tolist() == emb.tokenize(["a dog running"]).tolist()
+    assert plain.tolist() != emb.tokenize(["a dog running"]).tolist()  # without the flag the comma stays a token

@@ -186,6 +186,11 @@ def _load_tokenizer(pack: ModelPack) -> tuple[Any, Callable[[str], str]]:
     except Exception as e:
         raise ModelPackError(f"model pack {pack.id}: textual/tokenizer.json cannot be read: {e}") from e
     cfg = pack.tokenizer_config
+    # Immich packs say how to clean text the open_clip way, in config.json (SigLIP: tokenizer_kwargs.clean =
+    # "canonicalize"); a text_clean in tokenizer_config.json (ours) wins.
+    clean_kw = ((pack.config.get("text_cfg") or {}).get("tokenizer_kwargs") or {}).get("clean")
+    if "text_clean" not in cfg and clean_kw == "canonicalize":
+        cfg = {**cfg, "text_clean": clean_kw}
     try:
         clean = text_cleaner(cfg)
     except ValueError as e:
