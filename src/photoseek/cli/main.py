@@ -279,7 +279,7 @@ def cmd_models(lib: Library, a: argparse.Namespace) -> int:
     if a.action in ("available", "get"):  # issue 9: the catalog commands live in models_cmd
         from photoseek.cli import models_cmd
 
-        return models_cmd.run(lib, a)
+        return models_cmd.run(lib, a, reindex=cmd_index)
     if a.action == "install":
         pack = lib.install_model(a.source, name=a.name, quantize=a.quantize, allow_download=a.allow_download)
         print(f"Installed {pack.id} ({pack.name}, {pack.embed_dim}-d, {_human_bytes(pack.size_bytes())}).")

@@ -15,12 +15,14 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from photoseek.core.errors import Cancelled
 from photoseek.core.library import DownloadPhase, DownloadProgress, Library
 
 EXIT_OK, EXIT_INTERRUPTED = 0, 130
+IndexCommand = Callable[[Library, argparse.Namespace], int]
 
 _PHASE_TEXT = {
     DownloadPhase.VERIFYING: "Verified every file against the checksums the server declares.",
@@ -96,7 +98,7 @@ class _Bar:
             self.bar = None
 
 
-def cmd_get(lib: Library, a: argparse.Namespace) -> int:
+def cmd_get(lib: Library, a: argparse.Namespace, reindex: IndexCommand) -> int:
     inst = lib.model_installer()
     entry = inst.catalog.get(a.id)
     before = lib.model_id
@@ -137,9 +139,7 @@ def cmd_get(lib: Library, a: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"Computing {pack.id}'s vectors for {todo.photos} photos. Searches use {before} until they are all done; "
           "Ctrl+C stops, `photoseek index` continues later.")
-    from photoseek.cli import main as cli_main
-
-    code = cli_main.cmd_index(lib, argparse.Namespace(folder=None, quiet=a.quiet))
+    code = reindex(lib, argparse.Namespace(folder=None, quiet=a.quiet))
     if lib.model_id == pack.id:
         print(f"Search now uses {pack.id}.")
     else:
@@ -147,5 +147,6 @@ def cmd_get(lib: Library, a: argparse.Namespace) -> int:
     return code
 
 
-def run(lib: Library, a: argparse.Namespace) -> int:
-    return cmd_available(lib, a) if a.action == "available" else cmd_get(lib, a)
+def run(lib: Library, a: argparse.Namespace, reindex: IndexCommand) -> int:
+    """``reindex`` is the CLI's `index` command (progress bar, Ctrl+C, report), run after a switch."""
+    return cmd_available(lib, a) if a.action == "available" else cmd_get(lib, a, reindex)
