@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image, ImageOps  # noqa: E402
 
+from golden import cos_rows, load_golden  # noqa: E402
 from immich_pack import build_immich_pack, int8_matmuls  # noqa: E402
 from photoseek.core.runtime.embedder import Embedder  # noqa: E402
 from photoseek.core.runtime.pack import ModelPack  # noqa: E402
@@ -26,18 +27,12 @@ EOT = 49407
 
 @pytest.fixture(scope="module")
 def golden() -> tuple[dict, dict[str, np.ndarray]]:
-    meta = json.loads((GOLDEN / "golden.json").read_text(encoding="utf-8"))
-    with np.load(GOLDEN / "golden.npz") as z:
-        return meta, {k: z[k] for k in z.files}
+    return load_golden(GOLDEN)
 
 
 @pytest.fixture(scope="module")
 def immich(tmp_path_factory: pytest.TempPathFactory) -> ModelPack:
     return ModelPack.load(build_immich_pack(tmp_path_factory.mktemp("immich") / "ViT-B-32__openai"))
-
-
-def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a / np.linalg.norm(a, axis=1, keepdims=True) * (b / np.linalg.norm(b, axis=1, keepdims=True))).sum(1)
 
 
 def test_token_ids_are_open_clips_padded_with_the_hub_pad_token(immich: ModelPack, golden: tuple) -> None:
@@ -59,14 +54,14 @@ def test_token_ids_are_open_clips_padded_with_the_hub_pad_token(immich: ModelPac
 def test_embeddings_match_pytorch_through_batch_one_models(immich: ModelPack, golden: tuple) -> None:
     meta, g = golden
     emb = Embedder(immich, threads=2)
-    cos = _cos(emb.embed_texts(meta["texts"]), g["text_embeddings"])
+    cos = cos_rows(emb.embed_texts(meta["texts"]), g["text_embeddings"])
     assert cos.min() >= 0.999, cos
     images = []
     for name in meta["photos"]:
         with Image.open(DATA / "photos" / name) as im:
             images.append(ImageOps.exif_transpose(im).convert("RGB"))
     assert len(images) > 1  # the visual model takes one image at a time: the batch is sliced
-    cos = _cos(emb.embed_images(images), g["image_embeddings"])
+    cos = cos_rows(emb.embed_images(images), g["image_embeddings"])
     assert cos.min() >= 0.999, cos
 
 
@@ -77,7 +72,7 @@ def test_installs_with_a_manifest_and_quantizes_on_a_plain_install(tmp_path: Pat
     pack = reg.install(str(immich.root), name="vit-b32", quantize=True)
     assert pack.id == "vit-b32-int8" and pack.verify() == []
     assert int8_matmuls(pack.visual_path) >= 6 and int8_matmuls(pack.textual_path) >= 6
-    cos = _cos(Embedder(pack).embed_texts(meta["texts"]), g["text_embeddings"])
+    cos = cos_rows(Embedder(pack).embed_texts(meta["texts"]), g["text_embeddings"])
     assert cos.min() >= 0.98, cos
     assert [p.id for p, _ in reg.packs() if not _] == ["vit-b32-int8"]
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from golden import cos_rows, load_golden
 from photoseek.core.imaging.preprocess import to_model_input
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
@@ -27,18 +28,12 @@ GOLDEN = DATA / "siglip2_tiny_golden"
 
 @pytest.fixture(scope="module")
 def golden() -> tuple[dict, dict[str, np.ndarray]]:
-    meta = json.loads((GOLDEN / "golden.json").read_text(encoding="utf-8"))
-    with np.load(GOLDEN / "golden.npz") as z:
-        return meta, {k: z[k] for k in z.files}
+    return load_golden(GOLDEN)
 
 
 @pytest.fixture(scope="module")
 def embedder() -> Embedder:
     return Embedder(ModelPack.load(PACK), threads=2)
-
-
-def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a / np.linalg.norm(a, axis=1, keepdims=True) * (b / np.linalg.norm(b, axis=1, keepdims=True))).sum(1)
 
 
 def _photos(meta: dict) -> list[Image.Image]:
@@ -80,7 +75,7 @@ def test_immich_layout_cleans_from_config_json(tmp_path: Path, golden: tuple) ->
 def test_text_embeddings_match_pytorch(embedder: Embedder, golden: tuple) -> None:
     meta, g = golden
     np.testing.assert_array_equal(embedder.tokenize(meta["texts"]), g["text_token_ids"].astype(np.int64))
-    cos = _cos(embedder.embed_texts(meta["texts"]), g["text_embeddings"])
+    cos = cos_rows(embedder.embed_texts(meta["texts"]), g["text_embeddings"])
     assert cos.min() >= 0.999, dict(zip(meta["texts"], cos.round(5).tolist(), strict=True))
 
 
@@ -91,5 +86,5 @@ def test_squash_preprocessing_and_image_embeddings_match(embedder: Embedder, gol
     for i, im in enumerate(images):
         err = float(np.abs(to_model_input(im, embedder.pack.preprocess) - ref[i]).max())
         assert err <= 2e-3, f"{meta['photos'][i]}: pixels differ from open_clip's by up to {err:.4f}"
-    cos = _cos(embedder.embed_images(images), g["image_embeddings"])
+    cos = cos_rows(embedder.embed_images(images), g["image_embeddings"])
     assert cos.min() >= 0.999, dict(zip(meta["photos"], cos.round(5).tolist(), strict=True))
