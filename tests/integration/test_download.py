@@ -159,3 +159,29 @@ def test_server_that_never_answers_times_out_with_one_line(tmp_path: Path, hub: 
 def test_no_server_at_all(tmp_path: Path) -> None:
     with pytest.raises(NetworkError, match=r"^cannot reach the model server: 127\.0\.0\.1:9: .*; PhotoSeek keeps"):
         _installer(tmp_path, "http://127.0.0.1:9").get("clip-vit-b32")
+
+
+def test_not_enough_disk_space_is_said_before_downloading(tmp_path: Path, hub: HubServer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil as sh
+
+    real = sh.disk_usage
+    monkeypatch.setattr(sh, "disk_usage", lambda p: real(p)._replace(free=1_000_000))
+    with pytest.raises(DownloadError, match=r"not enough disk space .* 1\.0 MB is free"):
+        _installer(tmp_path, hub.url).get("clip-vit-b32")
+    assert not hub.gets(VISUAL)  # nothing was transferred
+
+
+def test_a_new_commit_on_the_hub_restarts_a_kept_download(tmp_path: Path, hub_repo: HubRepo) -> None:
+    repo = HubRepo(dict(hub_repo.files))
+    with HubServer({REPO: repo}) as server:
+        server.faults.chunk_delay = 0.004
+        inst = _installer(tmp_path, server.url)
+        inst.downloader.chunk_bytes = 1 << 16
+        with pytest.raises(Cancelled):
+            inst.get("clip-vit-b32", progress=lambda p: p.done < 3_000_000)
+        server.faults.chunk_delay = 0.0
+        repo.commit = "f" * 40  # the repo moved on: mixing parts of two versions must not happen
+        pack = inst.get("clip-vit-b32", quantize=False)
+        assert pack.manifest["commit"] == "f" * 40 and pack.verify() == []
+        assert not [r for f in PACK_FILES for r in server.gets(f) if r]  # no Range: started afresh

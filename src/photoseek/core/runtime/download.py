@@ -182,6 +182,9 @@ def _errors(endpoint: str, what: str, timeout: float) -> Iterator[None]:
                                 hint="The catalog may be out of date: update PhotoSeek.") from e
         if status is not None:
             raise DownloadError(f"the model server answered HTTP {status} for {what}; {_OFFLINE_TAIL}") from e
+        if isinstance(e, OSError) and "Consistency check failed" in str(e):  # huggingface_hub: body too short
+            raise DownloadError(f"{what}: the server sent fewer bytes than it declared; what arrived is kept",
+                                hint="Run the command again to resume.") from e
         if isinstance(e, OSError):
             raise DownloadError(f"could not save {what}: {e.strerror or e}") from e
         raise
