@@ -39,9 +39,9 @@ def main() -> int:
             continue
         print(f"== {family} ({arch}, random weights)")
         rows.append((family, arch, measure(str(pack), a.photos, a.threads)))
-    print("\nfamily        arch        MB fp32->int8  images/s fp32->int8 (x)   texts/s fp32->int8 (x)  cos img/txt")
+    print("\nfamily        arch               MB fp32->int8  images/s fp32->int8 (x)   texts/s fp32->int8 (x)  cos img/txt")
     for family, arch, m in rows:
-        print(f"{family:<13} {arch:<10} {m['mb_fp32']:6.0f} -> {m['mb_int8']:4.0f}  "
+        print(f"{family:<13} {arch:<17} {m['mb_fp32']:6.0f} -> {m['mb_int8']:4.0f}  "
               f"{m['img_fp32']:7.1f} -> {m['img_int8']:6.1f} ({m['img_int8'] / m['img_fp32']:.2f}x)  "
               f"{m['txt_fp32']:7.1f} -> {m['txt_int8']:6.1f} ({m['txt_int8'] / m['txt_fp32']:.2f}x)  "
               f"{m['img_cos_min']:.4f}/{m['txt_cos_min']:.4f}")
