@@ -60,8 +60,8 @@ def cmd_available(lib: Library, a: argparse.Namespace) -> int:
         else:
             state = ""
         mark = "*" if e.default else " "
-        print(f"{mark} {e.id:<22} {_mb(e.download_bytes):>8}  {','.join(e.languages):<6} {e.embed_dim:>4}-d  "
-              f"{state:<16} {e.name}")
+        langs = "many" if "mul" in e.languages else ",".join(e.languages)
+        print(f"{mark} {e.id:<26} {_mb(e.download_bytes):>8}  {langs:<5} {e.embed_dim:>4}-d  {state:<16} {e.name}")
         print(f"    {e.quality}")
     print("\n* recommended. Get one with `photoseek models get ID` (downloads from the Hugging Face Hub, or the "
           "mirror in HF_ENDPOINT; nothing else in PhotoSeek uses the network).")

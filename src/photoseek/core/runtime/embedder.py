@@ -186,11 +186,15 @@ def _load_tokenizer(pack: ModelPack) -> tuple[Any, Callable[[str], str]]:
     except Exception as e:
         raise ModelPackError(f"model pack {pack.id}: textual/tokenizer.json cannot be read: {e}") from e
     cfg = pack.tokenizer_config
-    # Immich packs say how to clean text the open_clip way, in config.json (SigLIP: tokenizer_kwargs.clean =
+    # Immich packs carry open_clip's model config as config.json, and open_clip cleans text for a Hugging Face
+    # tokenizer (text_cfg.hf_tokenizer_name) with text_cfg.tokenizer_kwargs.clean, default "whitespace" (SigLIP:
     # "canonicalize"); a text_clean in tokenizer_config.json (ours) wins.
-    clean_kw = ((pack.config.get("text_cfg") or {}).get("tokenizer_kwargs") or {}).get("clean")
-    if "text_clean" not in cfg and clean_kw == "canonicalize":
-        cfg = {**cfg, "text_clean": clean_kw}
+    text_cfg = pack.config.get("text_cfg") or {}
+    clean_kw = (text_cfg.get("tokenizer_kwargs") or {}).get("clean")
+    if clean_kw is None and text_cfg.get("hf_tokenizer_name"):
+        clean_kw = "whitespace"
+    if "text_clean" not in cfg and clean_kw is not None:
+        cfg = {**cfg, "text_clean": {"lower": "open_clip"}.get(clean_kw, clean_kw)}
     try:
         clean = text_cleaner(cfg)
     except ValueError as e:
