@@ -1,6 +1,9 @@
 """int8 vs fp32 for every architecture family in the model catalog, on random weights of the real size.
 
     .venv-torch/bin/python scripts/export_open_clip.py ViT-B-32 bench/out/ViT-B-32-random   # once per family
+    .venv-torch/bin/python scripts/export_open_clip.py ViT-B-16-SigLIP2 bench/out/ViT-B-16-SigLIP2-random \
+        --tokenizer-dir DIR_WITH_ANY_GEMMA_FORMAT_TOKENIZER   # e.g. tests/data/siglip2_tiny/textual
+    .venv-torch/bin/python bench/export_xlmr_random.py bench/out/xlm-roberta-base-ViT-B-32-random
     .venv/bin/python bench/catalog_int8.py [--packs bench/out] [--threads N]
 
 For each family in ``src/photoseek/core/runtime/catalog.json`` the pack ``<packs>/<bench_arch>-random`` (exported
@@ -29,9 +32,12 @@ def main() -> int:
     ap.add_argument("--packs", type=Path, default=ROOT / "out")
     ap.add_argument("--photos", default=str(ROOT.parent / "tests" / "data" / "photos"))
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--family", action="append", help="only this family (repeatable)")
     a = ap.parse_args()
     rows = []
     for family, info in load_catalog().families.items():
+        if a.family and family not in a.family:
+            continue
         arch = info["bench_arch"]
         pack = a.packs / f"{arch}-random"
         if not pack.is_dir():
