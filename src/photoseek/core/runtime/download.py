@@ -178,7 +178,7 @@ def _errors(endpoint: str, what: str, timeout: float) -> Iterator[None]:
         if names & {"ConnectError", "ConnectionError", "NetworkError", "RemoteProtocolError", "OfflineModeIsEnabled"}:
             raise NetworkError(f"cannot reach the model server: {_host(endpoint)}: {e}; {_OFFLINE_TAIL}") from e
         if status == 404 or names & {"EntryNotFoundError", "RepositoryNotFoundError", "RevisionNotFoundError"}:
-            raise DownloadError(f"{what} is not on the model server (HTTP 404 from {_host(endpoint)})",
+            raise DownloadError(f"{what} is not on the model server (HTTP {status or 404} from {_host(endpoint)})",
                                 hint="The catalog may be out of date: update PhotoSeek.") from e
         if status is not None:
             raise DownloadError(f"the model server answered HTTP {status} for {what}; {_OFFLINE_TAIL}") from e
