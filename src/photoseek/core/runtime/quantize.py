@@ -29,7 +29,7 @@ def quantize_model(src: Path, dst: Path) -> None:
                              hint="Reinstall PhotoSeek (it needs the onnx package), or use --fp32.") from e
     tmp = dst.with_suffix(".fp32.onnx")
     try:
-        if _unfold_fp16_weights(src, tmp):
+        if _prepare(src, tmp):
             src = tmp
         quantize_dynamic(os.fspath(src), os.fspath(dst), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=list(QUANTIZED_OPS))
@@ -40,10 +40,15 @@ def quantize_model(src: Path, dst: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _unfold_fp16_weights(src: Path, dst: Path) -> bool:
-    """Packs that store weights as float16 behind a ``Cast`` to float32 (ours, to halve the download) hide them
-    from the quantizer, which only converts initializers. Write a copy with those weights as float32
-    initializers; returns False (nothing written) when the model has none."""
+def _prepare(src: Path, dst: Path) -> bool:
+    """Write a copy of the model the quantizer can handle; returns False (nothing written) when none is needed.
+
+    - Packs that store weights as float16 behind a ``Cast`` to float32 (ours, to halve the download) hide them from
+      the quantizer, which only converts initializers: those become float32 initializers.
+    - Intermediate shape annotations (``value_info``) are dropped: the quantizer re-infers shapes and refuses a
+      model whose stored annotations disagree, which torch's dynamo exporter can write (seen on open_clip's XLM-R
+      text tower: 768 vs 640 in its MLP projection). They are optional; the graph itself is unchanged.
+    """
     import numpy as np
     import onnx
     from onnx import TensorProto, numpy_helper
@@ -53,8 +58,9 @@ def _unfold_fp16_weights(src: Path, dst: Path) -> bool:
     fp16 = {i.name: i for i in graph.initializer if i.data_type == TensorProto.FLOAT16}
     casts = [n for n in graph.node if n.op_type == "Cast" and n.input and n.input[0] in fp16
              and any(a.name == "to" and a.i == TensorProto.FLOAT for a in n.attribute)]
-    if not casts:
+    if not casts and not len(graph.value_info):
         return False
+    del graph.value_info[:]
     for node in casts:
         arr = numpy_helper.to_array(fp16[node.input[0]]).astype(np.float32)
         graph.initializer.append(numpy_helper.from_array(arr, node.output[0]))
