@@ -16,3 +16,10 @@ def load_golden(folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
 
 def cos_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a / np.linalg.norm(a, axis=1, keepdims=True) * (b / np.linalg.norm(b, axis=1, keepdims=True))).sum(1)
+
+
+def assert_same_ids(ours: np.ndarray, ref: np.ndarray, strings: list[str]) -> None:
+    """Token ids row by row; the message names how many strings differ and the first one."""
+    assert ours.shape == ref.shape, (ours.shape, ref.shape)
+    bad = [s for i, s in enumerate(strings) if not np.array_equal(ours[i], ref[i])]
+    assert not bad, f"{len(bad)} of {len(strings)} strings tokenise differently, first: {bad[0]!r}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from golden import cos_rows, load_golden
+from golden import assert_same_ids, cos_rows, load_golden
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
@@ -43,10 +43,8 @@ def test_token_ids_identical_to_transformers(pack: ModelPack, golden: tuple) -> 
     meta, g = golden
     emb = Embedder(pack)
     ours = emb.tokenize(meta["token_strings"])
-    ref = g["token_ids"].astype(np.int64)
-    assert ours.shape == ref.shape == (50, 77)
-    bad = [s for i, s in enumerate(meta["token_strings"]) if not np.array_equal(ours[i], ref[i])]
-    assert not bad, f"{len(bad)} of 50 strings tokenise differently, first: {bad[0]!r}"
+    assert ours.shape == (50, 77)
+    assert_same_ids(ours, g["token_ids"].astype(np.int64), meta["token_strings"])
     assert emb._pad_id() == 1 and np.array_equal(ours != 1, g["token_mask"].astype(bool))  # the attention mask
 
 
