@@ -94,10 +94,14 @@ class Library:
             if self._closed:
                 return
             self._closed = True
-            for vi in self._vindexes.values():
-                if vi.writable:
-                    vi.save()
-            self.catalog.close()
+            try:
+                for vi in self._vindexes.values():
+                    if vi.writable:
+                        vi.save()
+            finally:
+                # whatever happened above, SQLite must be closed: a process that leaves its WAL and shared-memory
+                # files behind on a full disk makes the next one fault on them
+                self.catalog.close()
 
     def __enter__(self) -> Library:
         return self
