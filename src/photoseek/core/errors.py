@@ -52,3 +52,15 @@ class QueryError(PhotoSeekError):
 
 class Cancelled(PhotoSeekError):
     """The caller asked to stop (progress callback returned False)."""
+
+
+class DiskFullError(CatalogError):
+    """The disk that holds the library has no room left. Nothing saved before is lost."""
+
+
+class CatalogBusyError(CatalogError):
+    """Another process holds the catalog longer than we may wait. The catalog itself is fine."""
+
+
+class CatalogDamagedError(CatalogError):
+    """The catalog file is damaged; ``photoseek repair`` salvages what can be read."""

@@ -20,6 +20,8 @@ import numpy as np
 
 from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
 from photoseek.core.errors import CatalogError
+from photoseek.core.storage.disk import allocate_shared_memory, ensure_room
+from photoseek.core.storage.sqlite_errors import connect
 
 _MIGRATIONS: list[str] = [
     # 1: initial schema
@@ -129,17 +131,17 @@ class Catalog:
 
     # connections ----------------------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
+        ensure_room(self.path.parent)  # SQLite on a full disk can die of SIGBUS before it can report anything
+        con = connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
         try:
-            con = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA foreign_keys=ON")
             con.execute("PRAGMA busy_timeout=30000")
-        except sqlite3.DatabaseError as e:
-            raise CatalogError(
-                f"the catalog {self.path} cannot be opened: {e}",
-                hint="If the file is damaged, move it aside; PhotoSeek will create a new one and re-index.",
-            ) from e
+            allocate_shared_memory(self.path)
+        except BaseException:
+            con.close()
+            raise
         with self._all_lock:
             self._all.append(con)
         return con
@@ -164,14 +166,12 @@ class Catalog:
                 con.execute("BEGIN IMMEDIATE")
                 yield con
                 con.execute("COMMIT")
-            except sqlite3.OperationalError as e:
-                con.execute("ROLLBACK") if con.in_transaction else None
-                if "disk" in str(e).lower() or "full" in str(e).lower():
-                    raise CatalogError(f"cannot write the catalog: {e}", hint="Free some disk space and retry.") from e
-                raise CatalogError(f"cannot write the catalog: {e}") from e
-            except BaseException:
+            except BaseException:  # statements raise CatalogError (GuardedConnection), bugs their own errors
                 if con.in_transaction:
-                    con.execute("ROLLBACK")
+                    try:
+                        con.execute("ROLLBACK")
+                    except CatalogError:
+                        pass  # after a hard failure (disk full, I/O) SQLite has rolled back already
                 raise
 
     def close(self) -> None:
@@ -186,13 +186,7 @@ class Catalog:
 
     def _migrate(self) -> None:
         con = self._writer
-        try:
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as e:
-            raise CatalogError(
-                f"the catalog {self.path} is not a PhotoSeek database or is damaged: {e}",
-                hint="Move the file aside; PhotoSeek will create a new one and re-index your folders.",
-            ) from e
+        version = con.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise CatalogError(
                 f"the catalog was written by a newer PhotoSeek (schema {version}, this one knows {SCHEMA_VERSION})",
