@@ -114,12 +114,24 @@ def _human_bytes(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
-    if as_json:
+def _no_hits(lib: Library, a: argparse.Namespace) -> str:
+    """Why a search found nothing, in the words that tell the user what to change."""
+    filters = [f"inside {a.folder}" if a.folder else "",
+               f"taken on or after {a.after:%Y-%m-%d}" if a.after else "",
+               f"taken before {a.before:%Y-%m-%d}" if a.before else ""]
+    if any(filters):
+        return f"No photo matches the filters ({', '.join(f for f in filters if f)}). Widen them or leave them out."
+    if lib.status().indexed == 0:
+        return "No photos indexed yet. Add a folder and run `photoseek index`."
+    return "No other photos to compare with." if a.command == "similar" else "No matching photos."
+
+
+def _print_hits(lib: Library, a: argparse.Namespace, hits: list[SearchHit]) -> None:
+    if a.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
         return
     if not hits:
-        print("No photos indexed yet. Add a folder and run `photoseek index`.", file=sys.stderr)
+        print(_no_hits(lib, a), file=sys.stderr)
         return
     for h in hits:
         when = h.photo.taken_at.strftime("%Y-%m-%d") if h.photo.taken_at else "          "
@@ -230,13 +242,13 @@ def cmd_index(lib: Library, a: argparse.Namespace) -> int:
 def cmd_search(lib: Library, a: argparse.Namespace) -> int:
     query = " ".join(a.query)
     hits = lib.search(query, limit=a.limit, folder=a.folder, after=a.after, before=a.before, sort=a.sort)
-    _print_hits(hits, a.json)
+    _print_hits(lib, a, hits)
     return EXIT_OK
 
 
 def cmd_similar(lib: Library, a: argparse.Namespace) -> int:
     hits = lib.similar(a.image, limit=a.limit, folder=a.folder, after=a.after, before=a.before, sort=a.sort)
-    _print_hits(hits, a.json)
+    _print_hits(lib, a, hits)
     return EXIT_OK
 
 
