@@ -20,7 +20,7 @@ import numpy as np
 
 from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
 from photoseek.core.errors import CatalogError
-from photoseek.core.storage.disk import allocate_shared_memory, ensure_room
+from photoseek.core.storage.disk import SharedMemoryFile, ensure_room
 from photoseek.core.storage.sqlite_errors import connect
 
 _MIGRATIONS: list[str] = [
@@ -126,8 +126,13 @@ class Catalog:
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._closed = False
-        self._writer = self._connect()
-        self._migrate()
+        self._shm = SharedMemoryFile(self.path)
+        try:
+            self._writer = self._connect()
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     # connections ----------------------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -138,7 +143,7 @@ class Catalog:
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA foreign_keys=ON")
             con.execute("PRAGMA busy_timeout=30000")
-            allocate_shared_memory(self.path)
+            self._shm.allocate()
         except BaseException:
             con.close()
             raise
@@ -183,17 +188,23 @@ class Catalog:
                 except sqlite3.Error:
                     pass
             self._all.clear()
+            self._shm.close()  # only now: it would drop SQLite's locks on the file
 
     def _migrate(self) -> None:
-        con = self._writer
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise CatalogError(
-                f"the catalog was written by a newer PhotoSeek (schema {version}, this one knows {SCHEMA_VERSION})",
-                hint="Update PhotoSeek.",
-            )
-        for step in range(version, SCHEMA_VERSION):
-            with self.write() as w:
+        """Bring the schema up to date. Safe when several processes open a new or old catalog at once: the
+        version is read again inside the write lock, so one process migrates and the others wait, then see it done.
+        """
+        version = self._writer.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        with self.write() as w:  # BEGIN IMMEDIATE: the others wait here (busy timeout) while one migrates
+            version = w.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise CatalogError(
+                    f"the catalog was written by a newer PhotoSeek (schema {version}, this one knows {SCHEMA_VERSION})",
+                    hint="Update PhotoSeek.",
+                )
+            for step in range(version, SCHEMA_VERSION):  # one transaction: a killed migration leaves no half step
                 for stmt in _MIGRATIONS[step].split(";"):
                     if stmt.strip():
                         w.execute(stmt)

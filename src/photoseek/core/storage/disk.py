@@ -47,26 +47,38 @@ def ensure_room(where: Path, needed: int = ROOM_TO_OPEN) -> None:
         raise disk_full(where, free)
 
 
-def allocate_shared_memory(db_path: Path) -> None:
-    """Give every byte of SQLite's ``-shm`` file real blocks (no content changes: holes already read as zeros).
+class SharedMemoryFile:
+    """SQLite's ``-shm`` file of one database, given real blocks for every byte (holes already read as zeros, so
+    its content never changes).
 
-    Raises:
-        DiskFullError: the disk has no room for them.
+    The file stays open until :meth:`close`, which must come after every SQLite connection of this process to the
+    database is closed: closing any descriptor of a file drops *all* of a process's POSIX locks on it, SQLite's
+    included, and another process would then think itself the first one and truncate the file under our mapping.
     """
-    shm = db_path.with_name(db_path.name + "-shm")
-    if not hasattr(os, "posix_fallocate"):  # pragma: no cover - macOS/Windows: no sparse-page growth there
-        return
-    try:
-        fd = os.open(shm, os.O_RDWR)
-    except OSError:
-        return  # not created (yet), or another user's file: nothing we may do
-    try:
-        size = os.fstat(fd).st_size
-        if size:
-            os.posix_fallocate(fd, 0, size)
-    except OSError as e:
-        if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise disk_full(db_path.parent) from e
-        # EOPNOTSUPP and friends: the file system cannot preallocate (and does not grow pages sparsely either)
-    finally:
-        os.close(fd)
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + "-shm")
+        self._fd: int | None = None
+
+    def allocate(self) -> None:
+        """Allocate what SQLite has mapped so far. Raises :class:`DiskFullError` when the disk has no room for it."""
+        if not hasattr(os, "posix_fallocate"):  # pragma: no cover - macOS/Windows: no sparse-page growth there
+            return
+        if self._fd is None:
+            try:
+                self._fd = os.open(self.path, os.O_RDWR)
+            except OSError:
+                return  # not created (rollback journal), or another user's file: nothing we may do
+        try:
+            size = os.fstat(self._fd).st_size
+            if size:
+                os.posix_fallocate(self._fd, 0, size)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise disk_full(self.path.parent) from e
+            # EOPNOTSUPP and friends: the file system cannot preallocate (and does not grow pages sparsely either)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
