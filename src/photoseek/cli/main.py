@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     mu.add_argument("name")
     msub.add_parser("verify", help="re-check every pack file against its manifest")
 
+    r = sub.add_parser("repair", help="salvage a damaged catalog, rebuild the index, re-embed only what was lost")
+    from photoseek.cli import repair_cmd
+
+    repair_cmd.add_arguments(r)
+
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
     try:
         from photoseek.cli import watch_cmd
@@ -351,6 +356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.action = "list"
     lib = None
     try:
+        if a.command == "repair":  # before opening the library: a damaged catalog may not open at all
+            from photoseek.cli import repair_cmd
+
+            return repair_cmd.run(a, _Progress(False))
         # a terminal index run may use every core; the desktop app leaves one free for the window
         threads = (os.cpu_count() or 1) if a.command in ("index", "watch") else None
         lib = Library(a.library, model=a.model, read_only=a.command in READ_ONLY, threads=threads)

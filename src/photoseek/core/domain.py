@@ -175,3 +175,17 @@ class LibraryStatus:
     catalog_bytes: int
     index_bytes: int
     thumbnails_bytes: int
+
+
+@dataclass
+class RepairReport:
+    """What ``repair`` found, kept and redid."""
+
+    healthy: bool = False  # the catalog passed its integrity check: nothing was changed
+    damaged_copy: str = ""  # where the damaged catalog was kept
+    kept: dict[str, int] = field(default_factory=dict)  # table -> rows salvaged into the new catalog
+    damaged_stretches: int = 0  # places where rows could not be read and were skipped
+    bad_rows: int = 0  # rows read but unusable (wrong types, vectors of the wrong size, orphans)
+    lost_tables: list[str] = field(default_factory=list)  # tables that could not be read at all
+    vectors: int = 0  # vectors in the rebuilt index of the active model
+    index: IndexReport | None = None  # the index run that re-embedded what was lost

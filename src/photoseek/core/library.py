@@ -25,6 +25,7 @@ from photoseek.core.domain import (
     LibraryStatus,
     ModelInfo,
     Photo,
+    RepairReport,
     SearchHit,
     SearchRequest,
     WatchMode,
@@ -41,6 +42,7 @@ from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.search import Filters, Searcher, parse_query
 from photoseek.core.storage.catalog import Catalog
+from photoseek.core.storage.repair import salvage
 from photoseek.core.storage.vector_index import VectorIndex
 from photoseek.core.watcher import LibraryWatcher
 
@@ -85,6 +87,27 @@ class Library:
         self._closed = False
 
     # lifecycle ------------------------------------------------------------------------------------------------
+    @classmethod
+    def repair(cls, home: str | os.PathLike[str] | None = None, progress: ProgressFn | None = None, *,
+               model: str | None = None, log: Callable[[str], None] | None = None) -> RepairReport:
+        """Repair a damaged catalog: keep it beside the catalog, salvage every row that can be read into a new one,
+        rebuild the vector index, then index, which embeds only the photos whose vectors (or rows) were lost.
+        A catalog that passes its integrity check is left as it is.
+
+        Raises:
+            CatalogError: another process is indexing, the disk is full, or the new catalog failed its check.
+        """
+        where = library_home(home)
+        with WriterLock(where / "writer.lock"):
+            report = salvage(where / "catalog.sqlite", index_dir=where / "index", log=log)
+        if report.healthy:
+            return report
+        with cls(where, model=model) as lib:
+            if lib.catalog.folders():
+                report.index = lib.index(progress)
+            report.vectors = len(lib.vindex)
+        return report
+
     def close(self) -> None:
         """Save what is in memory and release files. Safe to call twice."""
         if self._watch is not None:

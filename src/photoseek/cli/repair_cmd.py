@@ -1,0 +1,70 @@
+"""``photoseek repair``: salvage a damaged catalog, rebuild the vector index, re-embed only what was lost.
+
+Runs before any library is opened (a damaged catalog may not open at all). Says what it kept, where the damaged
+file was put, and what the index run that follows redid. Errors are left to the CLI's common handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from photoseek.core.domain import IndexProgress, RepairReport
+from photoseek.core.library import Library
+
+_NOUNS = {"folders": "folders", "photos": "photos", "embeddings": "vectors", "settings": "settings"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print what was done as JSON")
+
+
+def run(a: argparse.Namespace, progress: object = None) -> int:
+    say = None if a.json else (lambda msg: print(f"  {msg}", file=sys.stderr))
+    if not a.json:
+        print("Checking the catalog...", file=sys.stderr)
+    report = Library.repair(a.library, _quiet if progress is None else progress,  # type: ignore[arg-type]
+                            model=a.model, log=say)
+    if a.json:
+        print(json.dumps(_as_json(report)))
+    else:
+        _print(report)
+    return 0
+
+
+def _quiet(_p: IndexProgress) -> bool:
+    return True
+
+
+def _as_json(r: RepairReport) -> dict[str, object]:
+    out: dict[str, object] = {
+        "healthy": r.healthy, "damaged_copy": r.damaged_copy or None, "kept": r.kept,
+        "damaged_stretches": r.damaged_stretches, "bad_rows": r.bad_rows, "lost_tables": r.lost_tables,
+        "vectors": r.vectors,
+    }
+    if r.index is not None:
+        out["reindexed"] = {"found": r.index.scanned, "embedded": r.index.embedded, "failed": r.index.failed}
+    return out
+
+
+def _print(r: RepairReport) -> None:
+    if r.healthy:
+        print("The catalog is sound (SQLite's integrity check passed). Nothing was changed.")
+        return
+    kept = ", ".join(f"{r.kept.get(t, 0)} {noun}" for t, noun in _NOUNS.items() if t in r.kept)
+    print(f"Salvaged {kept} from the damaged catalog.")
+    if r.damaged_stretches or r.bad_rows:
+        print(f"Skipped {r.damaged_stretches} damaged stretch(es) and {r.bad_rows} unusable row(s).")
+    if "folders" in r.lost_tables or r.kept.get("folders", 1) == 0:
+        print("The list of folders was lost: add your folders again (`photoseek folders add PATH`), then run "
+              "`photoseek index`.")
+    print(f"The damaged catalog is kept as {r.damaged_copy} (delete it once you are happy with the result).")
+    print(f"Rebuilt the vector index ({r.vectors} photos searchable).")
+    if r.index is not None:
+        i = r.index
+        print(f"Re-indexed what was lost: {i.embedded} photos embedded again"
+              + (f", {i.failed} could not be read" if i.failed else "")
+              + f"; {i.scanned} photos found on disk in {i.seconds:.1f} s.")
+        if i.cancelled:
+            print("Stopped before the end: run `photoseek index` to finish.")
