@@ -72,13 +72,13 @@ def test_eight_folders_add_on_a_new_library(tmp_path, tiny_models, monkeypatch, 
 
 
 def test_eight_processes_migrate_an_old_library_once(tmp_path, tiny_models, monkeypatch):
-    from photoseek.core.storage import catalog
+    from photoseek.core.storage import schema
 
     monkeypatch.setenv("PHOTOSEEK_BUILTIN_MODELS", str(tiny_models))
     home = tmp_path / "library"
     home.mkdir()
     con = sqlite3.connect(home / "catalog.sqlite")  # a library written by the first release (schema 1)
-    con.executescript(catalog._MIGRATIONS[0] + "; PRAGMA user_version=1;")
+    con.executescript(schema.MIGRATIONS[0] + "; PRAGMA user_version=1;")
     con.execute("INSERT INTO folders(path, added_at) VALUES(?, 0)", (str(tmp_path / "old"),))
     con.commit()
     con.close()

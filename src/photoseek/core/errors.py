@@ -50,10 +50,6 @@ class QueryError(PhotoSeekError):
     """A search query could not be understood."""
 
 
-class Cancelled(PhotoSeekError):
-    """The caller asked to stop (progress callback returned False)."""
-
-
 class DiskFullError(CatalogError):
     """The disk that holds the library has no room left. Nothing saved before is lost."""
 

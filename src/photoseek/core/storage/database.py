@@ -1,0 +1,116 @@
+"""The catalog's SQLite connections: one writer (guarded by a lock) and one reader per thread, all in WAL mode so
+searches run while an index run commits; the schema migration on open; the small key/value settings table."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from photoseek.core.errors import CatalogError
+from photoseek.core.storage.disk import SharedMemoryFile, ensure_room
+from photoseek.core.storage.schema import migrate
+from photoseek.core.storage.sqlite_errors import connect
+
+
+class Database:
+    """Connections to one catalog file (created with its folder when missing).
+
+    Raises:
+        CatalogError: the folder cannot be created, or the file is damaged or from a newer PhotoSeek.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise CatalogError(f"cannot create the library folder {self.path.parent}: {e.strerror}") from e
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._closed = False
+        self._shm = SharedMemoryFile(self.path)
+        try:
+            self._writer = self._connect()
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    # connections ----------------------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        ensure_room(self.path.parent)  # SQLite on a full disk can die of SIGBUS before it can report anything
+        con = connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("PRAGMA foreign_keys=ON")
+            con.execute("PRAGMA busy_timeout=30000")
+            self._shm.allocate()
+        except BaseException:
+            con.close()
+            raise
+        with self._all_lock:
+            self._all.append(con)
+        return con
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._closed:
+            raise CatalogError("the catalog is closed")
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._connect()
+            self._local.con = con
+        return con
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction on the writer connection; commits on success, rolls back on error."""
+        if self._closed:
+            raise CatalogError("the catalog is closed")
+        with self._write_lock:
+            con = self._writer
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                yield con
+                con.execute("COMMIT")
+            except BaseException:  # statements raise CatalogError (GuardedConnection), bugs their own errors
+                if con.in_transaction:
+                    try:
+                        con.execute("ROLLBACK")
+                    except CatalogError:
+                        pass  # after a hard failure (disk full, I/O) SQLite has rolled back already
+                raise
+
+    def close(self) -> None:
+        self._closed = True
+        with self._all_lock:
+            for con in self._all:
+                try:
+                    con.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+            self._shm.close()  # only now: closing it would drop SQLite's locks on the file (they are per process)
+
+    def _migrate(self) -> None:
+        migrate(self._writer, self.path, self.write)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._reader().execute("PRAGMA user_version").fetchone()[0])
+
+    # settings -------------------------------------------------------------------------------------------------
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self._reader().execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write() as w:
+            w.execute("INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                      (key, value))
