@@ -147,7 +147,7 @@ def test_cli_repair_of_a_truncated_catalog(run, home: Path, tmp_path: Path, make
     assert p.returncode == 0, p.stderr
     copies = list(home.glob("catalog.damaged-*.sqlite"))
     assert len(copies) == 1 and copies[0].name in p.stdout
-    assert "Salvaged" in p.stdout and "Rebuilt the vector index (120 photos searchable)" in p.stdout
+    assert "Salvaged" in p.stdout and "Rebuilt the vector index: 120 photos searchable" in p.stdout
     assert check(catalog) == []
     photos, vectors = _rows(catalog)
     assert len(photos) == 120 and len(vectors) == 120

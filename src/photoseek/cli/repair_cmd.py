@@ -13,8 +13,6 @@ import sys
 from photoseek.core.domain import IndexProgress, RepairReport
 from photoseek.core.library import Library
 
-_NOUNS = {"folders": "folders", "photos": "photos", "embeddings": "vectors", "settings": "settings"}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print what was done as JSON")
@@ -49,22 +47,5 @@ def _as_json(r: RepairReport) -> dict[str, object]:
 
 
 def _print(r: RepairReport) -> None:
-    if r.healthy:
-        print("The catalog is sound (SQLite's integrity check passed). Nothing was changed.")
-        return
-    kept = ", ".join(f"{r.kept.get(t, 0)} {noun}" for t, noun in _NOUNS.items() if t in r.kept)
-    print(f"Salvaged {kept} from the damaged catalog.")
-    if r.damaged_stretches or r.bad_rows:
-        print(f"Skipped {r.damaged_stretches} damaged stretch(es) and {r.bad_rows} unusable row(s).")
-    if "folders" in r.lost_tables or r.kept.get("folders", 1) == 0:
-        print("The list of folders was lost: add your folders again (`photoseek folders add PATH`), then run "
-              "`photoseek index`.")
-    print(f"The damaged catalog is kept as {r.damaged_copy} (delete it once you are happy with the result).")
-    print(f"Rebuilt the vector index ({r.vectors} photos searchable).")
-    if r.index is not None:
-        i = r.index
-        print(f"Re-indexed what was lost: {i.embedded} photos embedded again"
-              + (f", {i.failed} could not be read" if i.failed else "")
-              + f"; {i.scanned} photos found on disk in {i.seconds:.1f} s.")
-        if i.cancelled:
-            print("Stopped before the end: run `photoseek index` to finish.")
+    for line in r.lines():
+        print(line)
