@@ -30,7 +30,8 @@ from photoseek.core.domain import (
 )
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
-from photoseek.core.fs import normalize_folder
+from photoseek.core.fs import is_photo_path, normalize_folder
+from photoseek.core.imaging.thumbnails import ThumbnailCache
 from photoseek.core.indexing.indexer import Indexer, ProgressFn
 from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.listeners import Listeners
@@ -46,6 +47,9 @@ from photoseek.core.storage.repair import salvage
 from photoseek.core.storage.vector_index import VectorIndex
 from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchRecord, WatchSession
 from photoseek.core.watching.worker import ProgressCallback
+
+# what front ends may use besides Library (they import nothing else from core but domain, errors and config)
+__all__ = ["Library", "ThumbnailCache", "is_photo_path"]
 
 __all__ = ["Library", "WatchHandle", "WatchSession"]
 
