@@ -8,8 +8,9 @@ healthy library.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -58,49 +59,31 @@ def catalog_error(e: sqlite3.Error, path: Path, doing: str = "use") -> CatalogEr
     return CatalogError(f"cannot {doing} the catalog {path}: {e}")
 
 
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of a :class:`GuardedCursor`, raising :func:`catalog_error`\\ s for database failures."""
+
+    @functools.wraps(method)
+    def call(self: GuardedCursor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            if not translatable(e):
+                raise
+            raise catalog_error(e, self.path) from e
+
+    return call
+
+
 class GuardedCursor(sqlite3.Cursor):
     """A cursor whose database failures are :class:`CatalogError`\\ s (from executing and from fetching rows)."""
 
     path: Path
-
-    def execute(self, sql: str, parameters: Any = (), /) -> GuardedCursor:
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.Error as e:
-            raise self._translate(e) from e
-
-    def executemany(self, sql: str, seq: Iterable[Any], /) -> GuardedCursor:
-        try:
-            return super().executemany(sql, seq)
-        except sqlite3.Error as e:
-            raise self._translate(e) from e
-
-    def fetchone(self) -> Any:
-        try:
-            return super().fetchone()
-        except sqlite3.Error as e:
-            raise self._translate(e) from e
-
-    def fetchmany(self, size: int | None = 1) -> list[Any]:
-        try:
-            return super().fetchmany(size if size is not None else self.arraysize)
-        except sqlite3.Error as e:
-            raise self._translate(e) from e
-
-    def fetchall(self) -> list[Any]:
-        try:
-            return super().fetchall()
-        except sqlite3.Error as e:
-            raise self._translate(e) from e
-
-    def __next__(self) -> Any:
-        try:
-            return super().__next__()
-        except sqlite3.Error as e:
-            raise self._translate(e) from e
-
-    def _translate(self, e: sqlite3.Error) -> BaseException:
-        return catalog_error(e, self.path) if translatable(e) else e
+    execute = _guarded(sqlite3.Cursor.execute)
+    executemany = _guarded(sqlite3.Cursor.executemany)
+    fetchone = _guarded(sqlite3.Cursor.fetchone)
+    fetchmany = _guarded(sqlite3.Cursor.fetchmany)
+    fetchall = _guarded(sqlite3.Cursor.fetchall)
+    __next__ = _guarded(sqlite3.Cursor.__next__)
 
 
 class GuardedConnection(sqlite3.Connection):
