@@ -13,7 +13,7 @@ from pathlib import Path
 from photoseek.core.errors import CatalogError
 from photoseek.core.storage.disk import SharedMemoryFile, ensure_room
 from photoseek.core.storage.schema import migrate
-from photoseek.core.storage.sqlite_errors import connect
+from photoseek.core.storage.sqlite_errors import connect, retry_busy
 
 
 class Database:
@@ -47,7 +47,7 @@ class Database:
         ensure_room(self.path.parent)  # SQLite on a full disk can die of SIGBUS before it can report anything
         con = connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
         try:
-            con.execute("PRAGMA journal_mode=WAL")
+            retry_busy(lambda: con.execute("PRAGMA journal_mode=WAL"))
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA foreign_keys=ON")
             con.execute("PRAGMA busy_timeout=30000")
@@ -99,7 +99,7 @@ class Database:
             self._shm.close()  # only now: closing it would drop SQLite's locks on the file (they are per process)
 
     def _migrate(self) -> None:
-        migrate(self._writer, self.path, self.write)
+        retry_busy(lambda: migrate(self._writer, self.path, self.write))  # each step re-checks, so it may rerun
 
     @property
     def schema_version(self) -> int:

@@ -9,13 +9,17 @@ healthy library.
 from __future__ import annotations
 
 import functools
+import random
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from photoseek.core.errors import CatalogBusyError, CatalogDamagedError, CatalogError
 from photoseek.core.storage.disk import ROOM_TO_OPEN, disk_full, free_bytes
+
+T = TypeVar("T")
 
 REPAIR_HINT = "Run `photoseek repair`: it keeps the damaged file, salvages what it can read and re-indexes the rest."
 
@@ -113,3 +117,22 @@ def connect(path: Path, **kwargs: Any) -> GuardedConnection:
         raise catalog_error(e, path, "open") from e
     con._photoseek_path = str(path)  # type: ignore[attr-defined]
     return con
+
+
+def retry_busy(fn: Callable[[], T], *, seconds: float = 30.0) -> T:
+    """``fn()``, tried again while SQLite answers busy without waiting.
+
+    SQLite's busy timeout does not cover every case: switching a catalog to WAL, or two processes that would
+    deadlock upgrading their locks (both reading, both wanting to write), get SQLITE_BUSY at once. Starting several
+    processes on a new catalog hits exactly that; ``fn`` must be safe to run again (the schema setup is).
+    """
+    deadline = time.monotonic() + seconds
+    pause = 0.005
+    while True:
+        try:
+            return fn()
+        except CatalogBusyError:
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause + random.uniform(0, pause))  # jitter: the processes that collided must not again
+            pause = min(pause * 2, 0.25)
