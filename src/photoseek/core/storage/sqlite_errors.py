@@ -21,7 +21,8 @@ from photoseek.core.storage.disk import ROOM_TO_OPEN, disk_full, free_bytes
 
 T = TypeVar("T")
 
-REPAIR_HINT = "Run `photoseek repair`: it keeps the damaged file, salvages what it can read and re-indexes the rest."
+REPAIR_HINT = ("Repair it with `photoseek repair` (or restart PhotoSeek and choose Repair): the damaged file is "
+               "kept, what can be read is salvaged, the rest is indexed again.")
 
 
 def _name(e: sqlite3.Error) -> str:
