@@ -21,10 +21,10 @@ from photoseek.core.domain import IndexPhase, IndexProgress, RepairReport
 from photoseek.gui.controllers.repair import RepairController
 from photoseek.gui.text import describe_error
 
-INTRO = ("PhotoSeek's catalog of your photos is damaged ({problem}).\n\n"
+INTRO = ("The catalog of your photos is damaged, so PhotoSeek cannot open it.\n\n"
          "Repair keeps the damaged file beside the catalog, salvages everything that can still be read, rebuilds "
          "the search index and re-indexes only the photos whose entries were lost. Your photos themselves are "
-         "never touched.")
+         "never touched.\n\nDetails: {problem}")
 
 
 class RepairDialog(QDialog):
