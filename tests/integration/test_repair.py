@@ -173,3 +173,20 @@ def test_cli_repair_re_embeds_only_what_was_lost(run, home: Path, tmp_path: Path
     assert out["kept"]["embeddings"] > 0 and out["reindexed"]["found"] == 120
     assert out["reindexed"]["embedded"] == 120 - out["kept"]["embeddings"]  # nothing salvaged is embedded twice
     assert out["vectors"] == 120
+
+
+def test_a_file_that_is_not_a_database_is_kept_and_replaced_by_an_empty_catalog(tmp_path):
+    path = tmp_path / "catalog.sqlite"
+    garbage = np.random.default_rng(7).integers(0, 256, 20_000, dtype=np.uint8).tobytes()
+    path.write_bytes(garbage)
+    report = salvage(path)
+    assert Path(report.damaged_copy).read_bytes() == garbage
+    assert "folders" in report.lost_tables
+    assert any("add your photo folders again" in line for line in report.lines())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["catalog.sqlite", Path(report.damaged_copy).name])
+    assert check(path) == []
+    cat = Catalog(path)
+    try:
+        assert cat.folders() == []
+    finally:
+        cat.close()

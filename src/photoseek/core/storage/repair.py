@@ -248,6 +248,14 @@ def _copy_rows(src: sqlite3.Connection, fresh: Path, tally: RepairReport, say: C
 
 def _install(fresh: Path, path: Path) -> None:
     """Put the rebuilt catalog in place of the damaged one, atomically."""
+    con = sqlite3.connect(fresh, isolation_level=None)
+    try:  # everything into the one file; as the last connection, closing removes its -wal and -shm
+        busy, _, _ = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        con.close()
+    if busy or fresh.with_name(fresh.name + "-wal").exists():
+        raise CatalogError("the rebuilt catalog could not be written out completely",
+                           hint="Make sure no other PhotoSeek is running, then repair again.")
     with open(fresh, "rb+") as f:
         os.fsync(f.fileno())
     for suffix in ("-wal", "-shm"):  # the damaged file's log must never be replayed over the new one
