@@ -48,8 +48,7 @@ from photoseek.core.storage.vector_index import VectorIndex
 from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchRecord, WatchSession
 from photoseek.core.watching.worker import ProgressCallback
 
-# what front ends may use besides Library (they import nothing else from core but domain, errors and config)
-__all__ = ["Library", "ThumbnailCache", "is_photo_path"]
+__all__ = ["Library", "ThumbnailCache", "is_photo_path"]  # all a front end takes from core but domain/errors/config
 
 __all__ = ["Library", "WatchHandle", "WatchSession"]
 
