@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
 from photoseek.core.domain import IndexProgress, RepairReport
 from photoseek.core.library import Library
@@ -18,21 +19,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print what was done as JSON")
 
 
-def run(a: argparse.Namespace, progress: object = None) -> int:
+def run(a: argparse.Namespace, progress: Callable[[IndexProgress], bool] | None = None) -> int:
     say = None if a.json else (lambda msg: print(f"  {msg}", file=sys.stderr))
     if not a.json:
         print("Checking the catalog...", file=sys.stderr)
-    report = Library.repair(a.library, _quiet if progress is None else progress,  # type: ignore[arg-type]
-                            model=a.model, log=say)
+    report = Library.repair(a.library, progress, log=say)
     if a.json:
         print(json.dumps(_as_json(report)))
     else:
         _print(report)
     return 0
-
-
-def _quiet(_p: IndexProgress) -> bool:
-    return True
 
 
 def _as_json(r: RepairReport) -> dict[str, object]:

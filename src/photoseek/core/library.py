@@ -22,7 +22,6 @@ from photoseek.core.domain import (
     LibraryStatus,
     ModelInfo,
     Photo,
-    RepairReport,
     SearchHit,
     SearchRequest,
     Sort,
@@ -33,17 +32,16 @@ from photoseek.core.folders import check_new_folder
 from photoseek.core.fs import is_photo_path, normalize_folder
 from photoseek.core.imaging.thumbnails import ThumbnailCache
 from photoseek.core.indexing.indexer import Indexer, ProgressFn
-from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
+from photoseek.core.recovery import RepairReport, repair_library
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.search import Searcher
 from photoseek.core.status import library_status
 from photoseek.core.storage.catalog import Catalog
-from photoseek.core.storage.repair import salvage
 from photoseek.core.storage.vector_index import VectorIndex
 from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchRecord, WatchSession
 from photoseek.core.watching.worker import ProgressCallback
@@ -94,25 +92,14 @@ class Library:
             if self._closed:
                 return
             self._closed = True
-        try:
-            self.model_set.save()
-        finally:  # SQLite must be closed whatever happened: a WAL left open on a full disk trips the next process
-            self.catalog.close()
+        self.model_set.save()  # a failed save is logged, never raised: the catalog has every vector
+        self.catalog.close()
 
     @classmethod
-    def repair(cls, home: str | os.PathLike[str] | None = None, progress: ProgressFn | None = None, *,
-               model: str | None = None, log: Callable[[str], None] | None = None) -> RepairReport:
-        """Salvage a damaged catalog (:func:`~photoseek.core.storage.repair.salvage`: the damaged file is kept beside
-        it), rebuild the vector index, and index, which embeds only photos whose vectors or rows were lost. A sound
-        catalog is left alone. Raises CatalogError (someone is indexing, full disk, the rebuilt catalog failed)."""
-        where = library_home(home)
-        with WriterLock(where / "writer.lock"):
-            report = salvage(where / "catalog.sqlite", index_dir=where / "index", log=log)
-        if not report.healthy:
-            with cls(where, model=model) as lib:
-                report.index = lib.index(progress) if lib.catalog.folders() else None
-                report.vectors = len(lib.vindex)
-        return report
+    def repair(cls, home: str | os.PathLike[str] | None = None, progress: ProgressFn | None = None,
+               log: Callable[[str], None] | None = None) -> RepairReport:
+        """Salvage a damaged catalog, rebuild the index, embed only what was lost: see :mod:`.recovery`."""
+        return repair_library(library_home(home), cls, progress, log)
 
     def __enter__(self) -> Library:
         return self
