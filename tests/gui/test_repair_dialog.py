@@ -59,3 +59,47 @@ def qtbot_button():  # noqa: ANN201
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_start_up_offer_repairs_then_the_library_opens(app, qtbot, home: Path, damaged: str) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from photoseek.gui.app import offer_repair
+
+    def drive() -> None:  # what a user does in the modal dialog: Repair, wait, Open library
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, RepairDialog):
+            QTimer.singleShot(20, drive)
+            return
+        if dialog.repair_button.isVisible() and dialog.repair_button.isEnabled():
+            dialog.repair_button.click()
+        if dialog.open_button.isVisible():
+            dialog.open_button.click()
+            return
+        QTimer.singleShot(50, drive)
+
+    QTimer.singleShot(0, drive)
+    assert offer_repair(damaged) is True
+    with Library() as lib:
+        assert lib.status().indexed == 60
+
+
+def test_quitting_the_offer_changes_nothing(app, qtbot, home: Path, damaged: str) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from photoseek.gui.app import offer_repair
+
+    before = (home / "catalog.sqlite").read_bytes()
+
+    def quit_() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, RepairDialog):
+            dialog.quit_button.click()
+        else:
+            QTimer.singleShot(20, quit_)
+
+    QTimer.singleShot(0, quit_)
+    assert offer_repair(damaged) is False
+    assert (home / "catalog.sqlite").read_bytes() == before and not list(home.glob("catalog.damaged-*"))
