@@ -98,3 +98,22 @@ def test_empty_library_search_says_what_to_do(run) -> None:
     p = run("search", "sunset")
     assert p.stdout == "" and "Add a folder" in p.stderr
     assert json.loads(run("search", "sunset", "--json").stdout) == []
+
+
+def test_similar_to_a_file_that_never_existed_says_so(run, pics: Path, tmp_path: Path) -> None:
+    run("folders", "add", str(pics))
+    run("index", "-q")
+    p = run("similar", str(tmp_path / "nonexistent.jpg"), check=False)
+    assert p.returncode == 1 and "does not exist" in p.stderr
+    assert "vanished" not in p.stderr and "Traceback" not in p.stderr
+
+
+def test_filters_that_match_nothing_say_so_not_that_nothing_is_indexed(run, pics: Path) -> None:
+    run("folders", "add", str(pics))
+    run("index", "-q")
+    p = run("search", "red", "--after", "2030-01-01")
+    assert p.stdout == "" and "No photo matches the filters" in p.stderr and "2030-01-01" in p.stderr
+    assert "indexed yet" not in p.stderr
+    p = run("similar", str(pics / "2021" / "IMG_0001.jpg"), "--in", str(pics / "2022"), "--before", "2000-01-01")
+    assert "No photo matches the filters" in p.stderr and "indexed yet" not in p.stderr
+    assert json.loads(run("search", "red", "--after", "2030-01-01", "--json").stdout) == []

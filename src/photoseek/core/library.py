@@ -35,6 +35,7 @@ from photoseek.core.indexing.indexer import Indexer, ProgressFn
 from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
+from photoseek.core.recovery import RepairReport, repair_library
 from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
@@ -98,8 +99,14 @@ class Library:
             if self._closed:
                 return
             self._closed = True
-        self.model_set.save()
+        self.model_set.save()  # a failed save is logged, never raised: the catalog has every vector
         self.catalog.close()
+
+    @classmethod
+    def repair(cls, home: str | os.PathLike[str] | None = None, progress: ProgressFn | None = None,
+               log: Callable[[str], None] | None = None) -> RepairReport:
+        """Salvage a damaged catalog, rebuild the index, embed only what was lost: see :mod:`.recovery`."""
+        return repair_library(library_home(home), cls, progress, log)
 
     def __enter__(self) -> Library:
         return self

@@ -32,17 +32,34 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def offer_repair(problem: str) -> bool:
+    """Ask to repair a damaged catalog and run the repair. True when the library can now be opened."""
+    from photoseek.gui.controllers.repair import RepairController
+    from photoseek.gui.dialogs.repair import RepairDialog
+
+    controller = RepairController()
+    try:
+        return RepairDialog(controller, problem).exec() == RepairDialog.DialogCode.Accepted
+    finally:
+        controller.shutdown()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the library (PHOTOSEEK_HOME or the per-user folder) and run the window until it closes."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_app(argv)
-    from photoseek.core.errors import PhotoSeekError
+    from photoseek.core.errors import CatalogDamagedError, PhotoSeekError
     from photoseek.core.library import Library
     from photoseek.gui.main_window import MainWindow
 
     try:
         # Opening is quick (settings + SQLite); models load lazily on the first search or index run, off-thread.
-        library = Library()
+        try:
+            library = Library()
+        except CatalogDamagedError as e:
+            if not offer_repair(str(e)):
+                return 1
+            library = Library()
     except PhotoSeekError as e:
         QMessageBox.critical(None, "PhotoSeek", f"{e}\n\n{e.hint or ''}".strip())
         return 1
