@@ -21,7 +21,6 @@ from photoseek.core.domain import (
     IndexReport,
     LibraryStatus,
     ModelInfo,
-    Photo,
     SearchHit,
     SearchRequest,
     Sort,
@@ -214,9 +213,6 @@ class Library:
         """Photos that look like a library photo (by id or path) or any image file; not the photo itself."""
         return self.find(SearchRequest(similar_to=target, limit=limit, folder=folder, after=after, before=before,
                                        sort=Sort(sort)))
-
-    def photo(self, photo_id: int) -> Photo | None:
-        return self.catalog.photo(photo_id)
 
     def status(self) -> LibraryStatus:
         """Counts, folders and every file that could not be indexed with its reason."""
