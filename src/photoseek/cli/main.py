@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from photoseek import __version__
+from photoseek.cli import desktop_cmd  # issue 10
 from photoseek.core.domain import IndexProgress, IndexReport, SearchHit
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import Library
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         watch_cmd.add_arguments(w)
     except ImportError:  # pragma: no cover - the watcher ships with the app; guards partial installs
         pass
+    desktop_cmd.add_parser(sub)  # issue 10: `install-desktop` (cli/desktop_cmd.py), run in main() without a library
     return p
 
 
@@ -335,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if a.command == desktop_cmd.COMMAND:  # issue 10: needs no library
+        return desktop_cmd.run(a)
     if a.command in ("folders", "models") and a.action is None:
         a.action = "list"
     lib = None
