@@ -1,16 +1,26 @@
-"""Entry point: ``photoseek`` with no subcommand (and ``photoseek-gui``) calls :func:`main`."""
+"""Entry point: ``photoseek`` with no subcommand, or ``photoseek gui [IMAGE...]``, calls :func:`main`.
+
+The launcher has already checked that a window can open (:mod:`photoseek.gui.preflight`). Here: one window per
+library (:mod:`photoseek.gui.single_instance`), Ctrl+C / SIGTERM close the window cleanly, images given on the
+command line (a file manager's "Open with PhotoSeek") are searched by example.
+"""
 
 from __future__ import annotations
 
 import logging
+import signal
+import socket
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photoseek.gui.icon import app_icon
 
 STYLE = Path(__file__).with_name("style.qss")
+DESKTOP_ID = "io.photoseek.PhotoSeek"  # the desktop entry's name: Wayland compositors match the window to it
+log = logging.getLogger(__name__)
 
 
 def apply_style(app: QApplication) -> None:
@@ -26,34 +36,91 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("PhotoSeek")
     app.setApplicationDisplayName("PhotoSeek")
     app.setOrganizationName("PhotoSeek")
-    app.setDesktopFileName("photoseek")
+    app.setDesktopFileName(DESKTOP_ID)
     app.setWindowIcon(app_icon())
     apply_style(app)
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
+def quit_on_signals(app: QApplication) -> QSocketNotifier:
+    """Ctrl+C in the terminal, or SIGTERM from a session manager, closes the window as the close button would.
+
+    Python runs signal handlers only between bytecodes, which never happen while Qt waits for events; the
+    handler's wake-up byte on a socket pair lets Qt's loop notice.
+    """
+    rsock, wsock = socket.socketpair()
+    for s in (rsock, wsock):
+        s.setblocking(False)
+    signal.set_wakeup_fd(wsock.fileno())
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)  # the wake-up fd does the work
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, app)
+
+    def woke() -> None:
+        try:
+            rsock.recv(64)
+        except OSError:
+            pass
+        log.info("closing on a signal")
+        app.closeAllWindows()
+        app.quit()
+
+    notifier.activated.connect(woke)
+    notifier.setProperty("sockets", (rsock, wsock))  # keep both ends alive as long as the notifier
+    return notifier
+
+
+def main(argv: list[str] | None = None, images: list[str] | None = None) -> int:
     """Open the library (PHOTOSEEK_HOME or the per-user folder) and run the window until it closes."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from photoseek.gui import preflight
+
+    preflight.install_fatal_handler()  # anything the launcher's checks missed still ends in a message, not a core
     app = make_app(argv)
     from photoseek.core.errors import PhotoSeekError
     from photoseek.core.library import Library
+    from photoseek.core.paths import library_home
+    from photoseek.gui.single_instance import SingleInstance
     from photoseek.gui.window import MainWindow
 
+    images = [str(Path(p).expanduser().absolute()) for p in images or []]
+    instance = SingleInstance(library_home())
+    if not instance.claim(images):
+        print("PhotoSeek is already open for this library; brought its window to the front.", file=sys.stderr)
+        return 0
     try:
         # Opening is quick (settings + SQLite); models load lazily on the first search or index run, off-thread.
         library = Library()
     except PhotoSeekError as e:
+        instance.close()
         QMessageBox.critical(None, "PhotoSeek", f"{e}\n\n{e.hint or ''}".strip())
         return 1
     except OSError as e:
+        instance.close()
         QMessageBox.critical(None, "PhotoSeek", f"Cannot open the photo library: {e}")
         return 1
+    notifier = quit_on_signals(app)
     try:
         win = MainWindow(library)
+
+        def activate(paths: list[str]) -> None:
+            win.setWindowState(win.windowState() & ~win.windowState().WindowMinimized)
+            win.show()
+            win.raise_()
+            win.activateWindow()
+            log.info("window raised for another start")
+            if paths:
+                win.find_similar(paths[0], Path(paths[0]).name)
+
+        instance.activated.connect(activate)
         win.show()
+        log.info("window shown")
+        if images:
+            win.find_similar(images[0], Path(images[0]).name)
         return int(app.exec())
     finally:
+        notifier.setEnabled(False)
+        instance.close()
         if "win" in locals():
             win.shutdown()
         library.close()
