@@ -19,7 +19,16 @@ def _gui_args(args: list[str]) -> list[str] | None:
     return None
 
 
+GUI_USAGE = """usage: photoseek [gui [IMAGE ...]]
+
+Opens the PhotoSeek desktop app (or brings its window to the front). With IMAGE, searches for photos like it.
+Commands (index, search, ...) run without a window: photoseek --help"""
+
+
 def run_gui(images: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in images):
+        print(GUI_USAGE)
+        return 0
     from photoseek.gui import preflight
 
     problem = preflight.display_problem()

@@ -20,10 +20,19 @@ ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = Path(os.environ.get("PHOTOSEEK_BUNDLE", ROOT / "dist" / "PhotoSeek" / "photoseek"))
 PHOTOS = ROOT / "tests" / "data" / "photos"
 
-if not BUNDLE.is_file():
-    if os.environ.get("PHOTOSEEK_REQUIRE_BUNDLE") == "1":
+
+
+def _stale() -> bool:
+    """A bundle older than the sources would test yesterday's code."""
+    built = BUNDLE.stat().st_mtime
+    return any(f.stat().st_mtime > built for f in (ROOT / "src").rglob("*.py"))
+
+
+if os.environ.get("PHOTOSEEK_REQUIRE_BUNDLE") == "1" or "PHOTOSEEK_BUNDLE" in os.environ:
+    if not BUNDLE.is_file():
         raise RuntimeError(f"no bundle at {BUNDLE}: run `make dist` first")
-    pytest.skip("no PyInstaller bundle built (make dist)", allow_module_level=True)
+elif not BUNDLE.is_file() or _stale():
+    pytest.skip("no up-to-date PyInstaller bundle (make dist)", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
 

@@ -11,6 +11,7 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSocketNotifier
@@ -42,7 +43,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def quit_on_signals(app: QApplication) -> QSocketNotifier:
+def quit_on_signals(app: QApplication) -> Callable[[], None]:
     """Ctrl+C in the terminal, or SIGTERM from a session manager, closes the window as the close button would.
 
     Python runs signal handlers only between bytecodes, which never happen while Qt waits for events; the
@@ -66,8 +67,16 @@ def quit_on_signals(app: QApplication) -> QSocketNotifier:
         app.quit()
 
     notifier.activated.connect(woke)
-    notifier.setProperty("sockets", (rsock, wsock))  # keep both ends alive as long as the notifier
-    return notifier
+
+    def restore() -> None:
+        notifier.setEnabled(False)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        rsock.close()
+        wsock.close()
+
+    return restore
 
 
 def main(argv: list[str] | None = None, images: list[str] | None = None) -> int:
@@ -75,7 +84,8 @@ def main(argv: list[str] | None = None, images: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from photoseek.gui import preflight
 
-    preflight.install_fatal_handler()  # anything the launcher's checks missed still ends in a message, not a core
+    # anything the launcher's checks missed still ends in a message, not a core dump (until the window is up)
+    restore_qt_messages = preflight.install_fatal_handler()
     app = make_app(argv)
     from photoseek.core.errors import PhotoSeekError
     from photoseek.core.library import Library
@@ -99,7 +109,7 @@ def main(argv: list[str] | None = None, images: list[str] | None = None) -> int:
         instance.close()
         QMessageBox.critical(None, "PhotoSeek", f"Cannot open the photo library: {e}")
         return 1
-    notifier = quit_on_signals(app)
+    restore_signals = quit_on_signals(app)
     try:
         win = MainWindow(library)
 
@@ -114,12 +124,13 @@ def main(argv: list[str] | None = None, images: list[str] | None = None) -> int:
 
         instance.activated.connect(activate)
         win.show()
+        restore_qt_messages()
         log.info("window shown")
         if images:
             win.find_similar(images[0], Path(images[0]).name)
         return int(app.exec())
     finally:
-        notifier.setEnabled(False)
+        restore_signals()
         instance.close()
         if "win" in locals():
             win.shutdown()

@@ -16,6 +16,7 @@ import importlib.util
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,10 +168,11 @@ def library_import_problem(error: ImportError) -> StartupProblem:
                           ("Reinstall PhotoSeek (e.g. `pipx reinstall photoseek`).",))
 
 
-def install_fatal_handler() -> None:
+def install_fatal_handler() -> Callable[[], None]:
     """Turn a fatal Qt start-up message into our explanation and exit 1 (instead of abort() and a core dump).
 
     Qt's own warnings before the fatal one (``qt.qpa.plugin: ...``) are kept and shown, since they name the cause.
+    Returns the function that puts Qt's previous handler back (call it once the window is up).
     """
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
@@ -196,3 +198,8 @@ def install_fatal_handler() -> None:
             sys.stderr.write(text + "\n")
 
     previous = qInstallMessageHandler(handler)
+
+    def restore() -> None:
+        qInstallMessageHandler(previous)
+
+    return restore
