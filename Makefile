@@ -32,7 +32,7 @@ bench: $(STAMP)
 # dist/photoseek-*.whl: the installable package with the built-in model pack (pip/pipx install it)
 wheel: $(STAMP)
 	rm -f dist/photoseek-*.whl
-	$(PY) -m build --wheel --outdir dist .
+	$(PY) -m build --quiet --wheel --outdir dist .
 
 $(DIST_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[dev,dist]'

@@ -4,7 +4,9 @@ The built-in model pack lives at ``models/basic`` (beside its build scripts, out
 the wheel so that ``pip install photoseek`` works with no download. ``package_dir`` maps that folder, and each
 folder in it, in as the data-only package ``photoseek.models.basic[.textual, .visual, ...]``;
 :func:`photoseek.core.paths.builtin_models_dir` finds it there at run time. Everything else (metadata,
-dependencies, the code's package data) is in pyproject.toml.
+dependencies) is in pyproject.toml. Package data is listed here too, all of it: pyproject's
+``[tool.setuptools.package-data]`` would replace this table rather than add to it. ``include_package_data`` is off
+so the wheel's contents follow from this table alone, not from whatever an earlier build left in ``*.egg-info``.
 """
 
 from pathlib import Path
@@ -23,9 +25,16 @@ def pack_packages() -> dict[str, str]:
 
 PACK = pack_packages()
 
+CODE_DATA = {
+    "photoseek": ["py.typed", "gui/*.qss", "gui/*.svg"],
+    # the desktop entry, metainfo and icons, installed by `photoseek install-desktop`
+    "photoseek.share": ["**/*"],
+}
+
 setup(
     packages=[*find_namespace_packages(where="src", include=["photoseek", "photoseek.*"]), *PACK],
     package_dir={"": "src", **PACK},
-    package_data={name: ["*"] for name in PACK},
+    package_data={**CODE_DATA, **{name: ["*"] for name in PACK}},
     exclude_package_data={name: ["*.pyc"] for name in PACK},
+    include_package_data=False,
 )
