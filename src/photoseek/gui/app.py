@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSocketNotifier
+from PySide6.QtCore import QSocketNotifier, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photoseek.gui.icon import app_icon
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None, images: list[str] | None = None) -> int:
         win = MainWindow(library)
 
         def activate(paths: list[str]) -> None:
-            win.setWindowState(win.windowState() & ~win.windowState().WindowMinimized)
+            win.setWindowState(win.windowState() & ~Qt.WindowState.WindowMinimized)
             win.show()
             win.raise_()
             win.activateWindow()
