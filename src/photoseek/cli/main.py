@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from photoseek import __version__
-from photoseek.cli import repair_cmd, watch_cmd
+from photoseek.cli import desktop_cmd, repair_cmd, watch_cmd
 from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, PhotoState, SearchHit, SearchRequest, Sort
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import Library
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
     watch_cmd.add_arguments(w)
+    desktop_cmd.add_parser(sub)  # `install-desktop` (cli/desktop_cmd.py), run in main() without a library
     return p
 
 
@@ -353,6 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if a.command == desktop_cmd.COMMAND:  # issue 10: needs no library
+        return desktop_cmd.run(a)
     if a.command in ("folders", "models") and a.action is None:
         a.action = "list"
     lib = None

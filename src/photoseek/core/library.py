@@ -48,8 +48,8 @@ from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchReco
 from photoseek.core.watching.worker import ProgressCallback
 
 # all a front end takes from core besides domain, errors and config
-__all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "AvailableModel",
-           "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
+__all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home",
+           "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
 
 
 class Library:
