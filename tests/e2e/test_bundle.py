@@ -70,6 +70,16 @@ def test_bundled_cli_indexes_and_searches_real_photos(env: dict[str, str], tmp_p
     assert f"Exec={BUNDLE} gui %F" in entry.splitlines()
 
 
+def test_bundle_carries_the_model_catalog_and_int8_conversion(env: dict[str, str], tmp_path: Path) -> None:
+    """A user of the app folder can list the downloadable models and install a CLIP pack as int8 (onnx inside)."""
+    catalog = json.loads(run(env, tmp_path, "models", "available", "--json"))
+    assert "clip-vit-b32" in {m["id"] for m in catalog}
+    out = run(env, tmp_path, "models", "install", str(ROOT / "tests" / "data" / "clip_tiny"), "--name", "tiny8",
+              "--quantize")
+    assert "tiny8" in out
+    assert "tiny8: ok" in run(env, tmp_path, "models", "verify")
+
+
 def test_bundled_gui_shows_its_window_offscreen(env: dict[str, str], tmp_path: Path) -> None:
     log = tmp_path / "gui.log"
     started = time.monotonic()

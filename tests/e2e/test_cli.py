@@ -117,3 +117,14 @@ def test_filters_that_match_nothing_say_so_not_that_nothing_is_indexed(run, pics
     p = run("similar", str(pics / "2021" / "IMG_0001.jpg"), "--in", str(pics / "2022"), "--before", "2000-01-01")
     assert "No photo matches the filters" in p.stderr and "indexed yet" not in p.stderr
     assert json.loads(run("search", "red", "--after", "2030-01-01", "--json").stdout) == []
+
+
+def test_models_install_converts_clip_packs_to_int8_unless_fp32(run) -> None:
+    tiny = Path(__file__).resolve().parents[1] / "data" / "clip_tiny"
+    out = run("models", "install", str(tiny), "--name", "tiny").stdout
+    assert "Installed tiny-int8" in out and "(int8)" in out
+    out = run("models", "install", str(tiny), "--name", "tiny", "--fp32").stdout
+    assert "Installed tiny " in out and "int8" not in out
+    listed = run("models", "list").stdout
+    assert "tiny-int8" in listed and "tiny " in listed.replace("tiny-int8", "")
+    assert "tiny-int8: ok" in run("models", "verify").stdout
