@@ -59,6 +59,18 @@ class Photo:
     error: str | None = None
 
 
+def _photo_json(p: Photo) -> dict[str, object]:
+    return {
+        "path": p.path,
+        "taken_at": p.taken_at.isoformat() if p.taken_at else None,
+        "size": p.size,
+        "width": p.width,
+        "height": p.height,
+        "camera": p.camera,
+        "state": p.state.value,
+    }
+
+
 @dataclass(frozen=True)
 class SearchHit:
     photo: Photo
@@ -69,16 +81,32 @@ class SearchHit:
         return self.photo.path
 
     def to_json(self) -> dict[str, object]:
-        p = self.photo
+        fields = _photo_json(self.photo)
+        return {"path": fields.pop("path"), "score": round(float(self.score), 6), **fields}
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Copies of one photo (resized, recompressed, lightly cropped or edited), the best copy first: the largest
+    (pixels, then bytes), then the oldest. ``similarity``: the lowest vector similarity of a copy to the best one."""
+
+    photos: tuple[Photo, ...]
+    similarity: float
+
+    @property
+    def best(self) -> Photo:
+        return self.photos[0]
+
+    @property
+    def extra_bytes(self) -> int:
+        """What the copies other than the best one take on disk."""
+        return sum(p.size for p in self.photos[1:])
+
+    def to_json(self) -> dict[str, object]:
         return {
-            "path": p.path,
-            "score": round(float(self.score), 6),
-            "taken_at": p.taken_at.isoformat() if p.taken_at else None,
-            "size": p.size,
-            "width": p.width,
-            "height": p.height,
-            "camera": p.camera,
-            "state": p.state.value,
+            "similarity": round(float(self.similarity), 6),
+            "photos": [{**_photo_json(p), "modified": datetime.fromtimestamp(p.mtime).isoformat(timespec="seconds")}
+                       for p in self.photos],
         }
 
 

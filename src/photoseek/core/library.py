@@ -27,6 +27,8 @@ from photoseek.core.domain import (
     Sort,
     WatchMode,
 )
+from photoseek.core.duplicates import DEFAULT_THRESHOLD as DUPLICATE_THRESHOLD
+from photoseek.core.duplicates import Duplicates
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
 from photoseek.core.fs import is_photo_path, normalize_folder
@@ -46,9 +48,7 @@ from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchReco
 from photoseek.core.watching.worker import ProgressCallback
 
 # what front ends may use besides Library (they import nothing else from core but domain, errors and config)
-__all__ = ["Library", "ThumbnailCache", "is_photo_path"]
-
-__all__ = ["Library", "WatchHandle", "WatchSession"]
+__all__ = ["DUPLICATE_THRESHOLD", "Library", "ThumbnailCache", "WatchHandle", "WatchSession", "is_photo_path"]
 
 class Library:
     """A photo library: folders, catalog, vector indexes and the active model.
@@ -78,6 +78,7 @@ class Library:
         self.indexer = Indexer(self.catalog, self.model_set, self.settings_store.get, self.home / "writer.lock",
                                on_commit=self._listeners)
         self.watch_record = WatchRecord(self.catalog)
+        self.duplicates = Duplicates(self.catalog, lambda: self.vindex)  # near-duplicate groups and result stacks
         self._lock = threading.RLock()
         self._watch: WatchSession | None = None
         self._closed = False

@@ -1,7 +1,8 @@
 """SQLite catalog: the source of truth for folders, photos, their metadata and their vectors per model.
 
-Connections live in :mod:`.database`, the embeddings table in :mod:`.embeddings`, the schema and its migrations in
-:mod:`.schema`, the typed rows it returns in :mod:`.rows`; this module owns folders, photos and status counts.
+Connections live in :mod:`.database`, the embeddings table in :mod:`.embeddings`, perceptual hashes in
+:mod:`.hashes`, the schema and its migrations in :mod:`.schema`, the typed rows it returns in :mod:`.rows`; this
+module owns folders, photos and status counts.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from datetime import datetime
 
 from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
 from photoseek.core.storage.embeddings import EmbeddingTables
+from photoseek.core.storage.hashes import ImageHashTables
 from photoseek.core.storage.rows import PHOTO_COLS, ROW_COLS, CatalogRow, PhotoUpdate, catalog_row, photo_from_row
 from photoseek.core.storage.schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "Catalog", "CatalogRow", "PhotoUpdate"]
 
 
-class Catalog(EmbeddingTables):
+class Catalog(EmbeddingTables, ImageHashTables):
     """The SQLite catalog of one library.
 
     Args:

@@ -183,6 +183,27 @@ class VectorIndex:
         ok = keys != np.uint64(2**64 - 1)
         return keys[ok], (1.0 - dist[ok]).astype(np.float32)
 
+    def neighbours(self, k: int, min_score: float) -> dict[int, list[tuple[int, float]]]:
+        """For every photo, its up to ``k`` nearest others scoring at least ``min_score``, best first
+        (photos with none are left out). Exact below a few thousand vectors, like :meth:`search`."""
+        with self._lock:
+            n = len(self._index)
+            if n < 2 or k <= 0:
+                return {}
+            keys = np.asarray(self._index.keys, dtype=np.uint64)
+            vecs = np.asarray(self._index.get(keys), dtype=np.float32).reshape(n, self.dim)
+            m = self._index.search(vecs, min(k + 1, n), exact=n <= 4096)
+            found = np.asarray(m.keys, dtype=np.uint64).reshape(n, -1)
+            scores = 1.0 - np.asarray(m.distances, dtype=np.float32).reshape(n, -1)
+        none = np.uint64(2**64 - 1)
+        out: dict[int, list[tuple[int, float]]] = {}
+        for row, key in enumerate(keys):
+            near = [(int(j), float(s)) for j, s in zip(found[row], scores[row], strict=True)
+                    if j != key and j != none and s >= min_score]
+            if near:
+                out[int(key)] = near[:k]
+        return out
+
     def get(self, ids: list[int]) -> dict[int, np.ndarray]:
         with self._lock:
             out = {}
