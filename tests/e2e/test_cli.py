@@ -98,3 +98,28 @@ def test_empty_library_search_says_what_to_do(run) -> None:
     p = run("search", "sunset")
     assert p.stdout == "" and "Add a folder" in p.stderr
     assert json.loads(run("search", "sunset", "--json").stdout) == []
+
+
+def test_duplicates_lists_copies_best_first_and_touches_nothing(run, tmp_path: Path) -> None:
+    from PIL import Image
+
+    root = Path(__file__).resolve().parents[2]
+    pics = tmp_path / "Dups"
+    pics.mkdir()
+    for name in ("cat", "orange_flower", "yellow_flower"):
+        shutil.copy(root / "bench" / "photos" / f"{name}.jpg", pics / f"{name}.jpg")
+    os.utime(pics / "cat.jpg", (1_500_000_000, 1_500_000_000))
+    with Image.open(pics / "cat.jpg") as im:
+        im.resize((im.width // 2, im.height // 2)).save(pics / "cat small.jpg", quality=80)
+    before = {p.name: p.stat().st_mtime for p in pics.iterdir()}
+    model = str(root / "models" / "basic")
+    run("folders", "add", str(pics))
+    run("--model", model, "index", "-q")
+    groups = json.loads(run("--model", model, "duplicates", "--json").stdout)
+    assert [[Path(p["path"]).name for p in g["photos"]] for g in groups] == [["cat.jpg", "cat small.jpg"]]
+    assert groups[0]["photos"][0]["width"] == 451 and groups[0]["photos"][1]["width"] == 225
+    text = run("--model", model, "duplicates").stdout
+    assert "1 group of near-duplicates: 1 extra copy" in text and "best" in text and "cat small.jpg" in text
+    bad = run("duplicates", "--threshold", "1.5", check=False)
+    assert bad.returncode == 2 and "at most 1" in bad.stderr
+    assert {p.name: p.stat().st_mtime for p in pics.iterdir()} == before  # listed, never moved or deleted

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from photoseek import __version__
-from photoseek.cli import watch_cmd
+from photoseek.cli import duplicates_cmd, watch_cmd
 from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, PhotoState, SearchHit, SearchRequest, Sort
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import Library
@@ -97,18 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     mu.add_argument("name")
     msub.add_parser("verify", help="re-check every pack file against its manifest")
 
+    d = sub.add_parser("duplicates", help="list groups of near-duplicates (resized, recompressed, cropped copies)")
+    duplicates_cmd.add_arguments(d)
+
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
     watch_cmd.add_arguments(w)
     return p
 
 
 # output helpers -------------------------------------------------------------------------------------------------
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"
+_human_bytes = duplicates_cmd.human_bytes
 
 
 def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
@@ -320,8 +318,9 @@ COMMANDS = {
     "status": cmd_status,
     "models": cmd_models,
     "watch": cmd_watch,
+    "duplicates": duplicates_cmd.run,
 }
-READ_ONLY = {"search", "similar", "status"}
+READ_ONLY = {"search", "similar", "status", "duplicates"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

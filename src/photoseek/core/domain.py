@@ -88,7 +88,7 @@ class SearchHit:
 @dataclass(frozen=True)
 class DuplicateGroup:
     """Copies of one photo (resized, recompressed, lightly cropped or edited), the best copy first: the largest
-    (pixels, then bytes), then the oldest. ``similarity``: the lowest vector similarity of a copy to the best one."""
+    (pixels), then the oldest, then the heavier file. ``similarity``: the lowest vector similarity of a copy to the best one."""
 
     photos: tuple[Photo, ...]
     similarity: float

@@ -42,9 +42,10 @@ HASH_DECODE_SIDE = 256  # decode size when a hash is computed on demand (JPEG dr
 HashProgress = Callable[[int, int], bool]  # (hashed, to hash) -> keep going
 
 
-def best_first(p: Photo) -> tuple[int, int, datetime, str]:
-    """Sort key: the largest copy first (pixels, then bytes), then the oldest (date taken, else file time)."""
-    return (-(p.width or 0) * (p.height or 0), -p.size, p.taken_at or datetime.fromtimestamp(p.mtime), p.path)
+def best_first(p: Photo) -> tuple[int, datetime, int, str]:
+    """Sort key: the largest copy first (pixels), then the oldest (date taken, else file time: an edit or a
+    recompressed copy is newer than its original), then the heavier file."""
+    return (-(p.width or 0) * (p.height or 0), p.taken_at or datetime.fromtimestamp(p.mtime), -p.size, p.path)
 
 
 def same_photo(similarity: float, distance: int) -> bool:
