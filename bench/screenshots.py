@@ -1,4 +1,5 @@
-"""Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state.
+"""Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state,
+the Duplicates view (a second folder holds resized, recompressed and cropped copies of a few photos).
 
     PYTHONPATH=src QT_QPA_PLATFORM=offscreen python bench/screenshots.py [--photos DIR|demo] [--model basic|tiny]
 
@@ -69,6 +70,25 @@ def demo_photo(path: Path, i: int) -> None:
     img.save(path, quality=88)
 
 
+def make_copies(photos: Path, folder: Path) -> None:
+    """What a phone backup or an export leaves behind: a few photos again, resized, recompressed or cropped."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    picks = sorted(photos.glob("*.jpg"))[:: max(1, len(list(photos.glob("*.jpg"))) // 4)][:4]
+    for i, src in enumerate(picks):
+        with Image.open(src) as im:
+            img = im.convert("RGB")
+        w, h = img.size
+        if i % 2 == 0:
+            img.resize((w * 2 // 3, h * 2 // 3), Image.Resampling.LANCZOS).save(folder / f"{src.stem}-small.jpg",
+                                                                                 quality=80)
+        else:
+            img.crop((w // 16, h // 20, w, h)).save(folder / f"{src.stem}-edited.jpg", quality=85)
+        if i == 0:
+            img.save(folder / f"{src.stem}-export.jpg", quality=60)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--photos", default=str(ROOT / "bench" / "photos"),
@@ -136,6 +156,9 @@ def main() -> int:
     # 2. results
     lib = open_lib("library")
     lib.add_folder(photos)
+    copies = tmp / "Phone backup"
+    make_copies(photos, copies)
+    lib.add_folder(copies)
     lib.index()
     win = MainWindow(lib)
     win.resize(1200, 760)
@@ -181,6 +204,15 @@ def main() -> int:
     settle()
     dlg.grab().save(str(out / "preview.png"))
     dlg.close()
+
+    # 5. duplicates view
+    dd = win.open_duplicates()
+    dd.resize(1100, 760)
+    wait(lambda: not win.duplicates.running and dd.cards, 60000)
+    wait(lambda: all(c.image.pixmap().width() > 40 for c in dd.cards.values()), 10000)
+    settle()
+    dd.grab().save(str(out / "duplicates.png"))
+    dd.close()
 
     win.close()
     lib.close()

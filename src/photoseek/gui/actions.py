@@ -99,8 +99,8 @@ class PhotoActions(QObject):
         a = menu.addAction("Find similar", lambda: self.similar_requested.emit(hit.photo.id, name))
         a.setObjectName("find_similar")
         menu.addSeparator()
-        menu.addAction("Open", lambda: self._open(path)).setObjectName("open")
-        menu.addAction("Show in folder", lambda: self._show(path)).setObjectName("show_in_folder")
+        menu.addAction("Open", lambda: self.open(path)).setObjectName("open")
+        menu.addAction("Show in folder", lambda: self.reveal(path)).setObjectName("show_in_folder")
         menu.addAction("Preview", preview).setObjectName("preview")
         menu.addSeparator()
         menu.addAction("Copy path", lambda: self.copy_path(path)).setObjectName("copy_path")
@@ -140,11 +140,13 @@ class PhotoActions(QObject):
         else:
             self.similar_requested.emit(path, "the pasted image")
 
-    def _open(self, path: str) -> None:
+    def open(self, path: str) -> None:
+        """Open with the default application, or say why not (``failed``)."""
         if not self.open_file(path):
             self.failed.emit(ActionError(f"Could not open {os.path.basename(path)}",
                                          "No application is set up to open this kind of file."))
 
-    def _show(self, path: str) -> None:
+    def reveal(self, path: str) -> None:
+        """Show in the file manager, or say why not (``failed``)."""
         if not self.show_in_folder(path):
             self.failed.emit(ActionError(f"Could not show {os.path.dirname(path)}", "Is a file manager installed?"))

@@ -9,21 +9,24 @@ drawing in :mod:`photoseek.gui.widgets`, photo chores in :mod:`photoseek.gui.act
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from PySide6.QtCore import QByteArray, QPoint, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QStackedWidget, QVBoxLayout, QWidget
 
 from photoseek.core.domain import Folder
 from photoseek.core.library import Library
 from photoseek.gui import actions
 from photoseek.gui.actions import PhotoActions
 from photoseek.gui.controllers.activity import ActivityController
+from photoseek.gui.controllers.duplicates import DuplicatesController
 from photoseek.gui.controllers.folders import FoldersController
 from photoseek.gui.controllers.indexing import IndexController
 from photoseek.gui.controllers.search import Results, SearchController
 from photoseek.gui.controllers.settings import SettingsController
 from photoseek.gui.controllers.watching import WatchController
+from photoseek.gui.dialogs.duplicates import DuplicatesDialog
 from photoseek.gui.dialogs.folders import FoldersDialog
 from photoseek.gui.dialogs.preview import PreviewDialog
 from photoseek.gui.dialogs.settings import SettingsDialog
@@ -39,6 +42,14 @@ from photoseek.gui.widgets.status_bar import StatusBar
 log = logging.getLogger(__name__)
 
 ZOOM_STEP = 16
+D = TypeVar("D", bound=QDialog)
+
+
+def _shown(dlg: D) -> D:
+    """A modeless dialog, shown, deleted when closed."""
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.show()
+    return dlg
 
 
 class MainWindow(QMainWindow):
@@ -57,6 +68,7 @@ class MainWindow(QMainWindow):
         self.searcher = SearchController(self.services, self)
         self.settings_controller = SettingsController(self.services, self.indexer, self)
         self.photo_actions = PhotoActions(self.services, self)
+        self.duplicates = DuplicatesController(self.services, self)
         self._closed = False
         self._build()
         self._wire()
@@ -108,6 +120,7 @@ class MainWindow(QMainWindow):
         bar.filters_changed.connect(s.set_filters)
         bar.folders_requested.connect(self.open_folders)
         bar.settings_requested.connect(self.open_settings)
+        bar.duplicates_requested.connect(self.open_duplicates)
         s.results.connect(self._show_results)
         s.cleared.connect(self._cleared)
         s.failed.connect(self.message.show_error)
@@ -227,11 +240,9 @@ class MainWindow(QMainWindow):
         if self.model.hit(row) is None:
             return None
         dlg = PreviewDialog(self.services, self.model, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.row_shown.connect(self.select_row)
         dlg.show_row(row)
-        dlg.show()
-        return dlg
+        return _shown(dlg)
 
     def build_context_menu(self, row: int) -> QMenu | None:
         hit = self.model.hit(row)
@@ -249,16 +260,13 @@ class MainWindow(QMainWindow):
             menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def open_folders(self) -> FoldersDialog:
-        dlg = FoldersDialog(self.services, self.folders, self.indexer, self.watcher, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.show()
-        return dlg
+        return _shown(FoldersDialog(self.services, self.folders, self.indexer, self.watcher, self))
 
     def open_settings(self) -> SettingsDialog:
-        dlg = SettingsDialog(self.services, self.settings_controller, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.show()
-        return dlg
+        return _shown(SettingsDialog(self.services, self.settings_controller, self))
+
+    def open_duplicates(self) -> DuplicatesDialog:
+        return _shown(DuplicatesDialog(self.services, self.duplicates, self.photo_actions, self))
 
     def paste(self) -> None:
         self.photo_actions.paste()
@@ -293,6 +301,7 @@ class MainWindow(QMainWindow):
             log.warning("could not save window state: %s", e)
         self.indexer.shutdown()
         self.watcher.shutdown()
+        self.duplicates.shutdown()
         self.services.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:

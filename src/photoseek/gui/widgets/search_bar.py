@@ -1,4 +1,4 @@
-"""The toolbar: search box, folder / date / sort filters, and the Folders… and Settings… buttons."""
+"""The toolbar: search box, folder / date / sort filters, and the Duplicates…, Folders… and Settings… buttons."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class SearchBar(QWidget):
     filters_changed = Signal(object)  # Filters
     folders_requested = Signal()
     settings_requested = Signal()
+    duplicates_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,6 +64,9 @@ class SearchBar(QWidget):
             self.sort_combo.addItem(text, sort)
         self.sort_combo.setToolTip("Sort results")
         self.sort_combo.currentIndexChanged.connect(self._changed)
+        duplicates_btn = QPushButton("Duplicates…")
+        duplicates_btn.setToolTip("Photos you have more than once: resized, recompressed or lightly cropped copies")
+        duplicates_btn.clicked.connect(self.duplicates_requested)
         folders_btn = QPushButton("Folders…")
         folders_btn.clicked.connect(self.folders_requested)
         settings_btn = QPushButton("Settings…")
@@ -74,10 +78,12 @@ class SearchBar(QWidget):
         for w in (self.folder_combo, self.date_from, self.date_to, self.sort_combo):
             top.addWidget(w)
         top.addSpacing(6)
+        top.addWidget(duplicates_btn)
         top.addWidget(folders_btn)
         top.addWidget(settings_btn)
         # hidden on the first-run page, where there is nothing to filter yet
-        self.library_controls: list[QWidget] = [self.folder_combo, self.date_from, self.date_to, self.sort_combo]
+        self.library_controls: list[QWidget] = [self.folder_combo, self.date_from, self.date_to, self.sort_combo,
+                                                duplicates_btn]
 
     def _date_edit(self, special: str, tip: str) -> QDateEdit:
         d = QDateEdit()
