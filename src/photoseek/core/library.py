@@ -21,7 +21,6 @@ from photoseek.core.domain import (
     IndexReport,
     LibraryStatus,
     ModelInfo,
-    Photo,
     SearchHit,
     SearchRequest,
     Sort,
@@ -37,6 +36,7 @@ from photoseek.core.indexing.indexer import Indexer, ProgressFn
 from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
+from photoseek.core.query_filters import read_query
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
@@ -48,7 +48,9 @@ from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchReco
 from photoseek.core.watching.worker import ProgressCallback
 
 # what front ends may use besides Library (they import nothing else from core but domain, errors and config)
-__all__ = ["DUPLICATE_THRESHOLD", "Library", "ThumbnailCache", "WatchHandle", "WatchSession", "is_photo_path"]
+__all__ = ["DUPLICATE_THRESHOLD", "Library", "ThumbnailCache", "WatchHandle", "WatchSession", "is_photo_path",
+           "read_query"]
+
 
 class Library:
     """A photo library: folders, catalog, vector indexes and the active model.
@@ -187,8 +189,10 @@ class Library:
 
     # search ---------------------------------------------------------------------------------------------------
     def find(self, request: SearchRequest) -> list[SearchHit]:
-        """Run a :class:`SearchRequest`: by example when ``similar_to`` is set, else by text. Raises QueryError (empty
-        or only negative query), DecodeError (unreadable example file) or FolderError (unknown example photo id)."""
+        """Run a :class:`SearchRequest`: by example when ``similar_to`` is set, else by text (its dates and
+        ``camera:NAME`` are filters: :func:`read_query` shows how it is read). Every hit says whether it is a match
+        (``SearchHit.match``, the adaptive cutoff); matches come first. Raises QueryError (empty or only negative
+        query), DecodeError (unreadable example file) or FolderError (unknown example photo id)."""
         return Searcher(self.catalog, self.vindex, self.embedder).find(request)
 
     def search(self, query: str, *, limit: int = 50, folder: str | None = None, after: datetime | None = None,
@@ -203,8 +207,9 @@ class Library:
         return self.find(SearchRequest(similar_to=target, limit=limit, folder=folder, after=after, before=before,
                                        sort=Sort(sort)))
 
-    def photo(self, photo_id: int) -> Photo | None:
-        return self.catalog.photo(photo_id)
+    def cameras(self) -> list[tuple[str, int]]:
+        """Camera names in the library with their photo counts, most photos first (for a camera filter)."""
+        return self.catalog.cameras()
 
     def status(self) -> LibraryStatus:
         """Counts, folders and every file that could not be indexed with its reason."""

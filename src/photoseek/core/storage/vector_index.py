@@ -23,6 +23,7 @@ from photoseek.core.storage.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
+SAMPLE_SIZE = 2048  # vectors a query's score distribution is estimated from (exact below this many photos)
 SIDECAR_FORMAT = 1  # <model_id>.usearch.json: {format, model_id, dim, count, version}; none before 1
 
 
@@ -51,6 +52,7 @@ class VectorIndex:
         self._dirty = False
         self._last_save = 0.0
         self.rebuilt = False
+        self._sample: tuple[tuple[int, int, int], np.ndarray] | None = None
         self.open()
 
     def _new(self) -> Index:
@@ -203,6 +205,24 @@ class VectorIndex:
             if near:
                 out[int(key)] = near[:k]
         return out
+
+    def sample(self, size: int = SAMPLE_SIZE) -> np.ndarray:
+        """Up to ``size`` of the stored vectors, a fixed random choice ([n, dim]); the relevance cutoff judges a
+        query against them. Cached until the index changes."""
+        with self._lock:
+            n = len(self._index)
+            key = (self._version, n, size)
+            if self._sample is not None and self._sample[0] == key:
+                return self._sample[1]
+            if n == 0:
+                vecs = np.zeros((0, self.dim), dtype=np.float32)
+            else:
+                keys = np.asarray(self._index.keys, dtype=np.uint64)
+                if n > size:
+                    keys = np.random.default_rng(n).choice(keys, size=size, replace=False)
+                vecs = np.asarray(self._index.get(keys), dtype=np.float32).reshape(len(keys), self.dim)
+            self._sample = (key, vecs)
+            return vecs
 
     def get(self, ids: list[int]) -> dict[int, np.ndarray]:
         with self._lock:
