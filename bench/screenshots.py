@@ -1,5 +1,6 @@
 """Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state,
-the Duplicates view (a second folder holds resized, recompressed and cropped copies of a few photos).
+the Duplicates view and a result stack opened (a second folder holds resized, recompressed and cropped copies of a
+few photos, so the results stack them under an "×N" badge).
 
     PYTHONPATH=src QT_QPA_PLATFORM=offscreen python bench/screenshots.py [--photos DIR|demo] [--model basic|tiny]
 
@@ -75,7 +76,9 @@ def make_copies(photos: Path, folder: Path) -> None:
     from PIL import Image
 
     folder.mkdir(parents=True, exist_ok=True)
-    picks = sorted(photos.glob("*.jpg"))[:: max(1, len(list(photos.glob("*.jpg"))) // 4)][:4]
+    every = sorted(photos.glob("*.jpg"))
+    wanted = [p for p in every if p.stem in ("boats_sunset", "astronaut", "moss_plants", "colorful_cups")]
+    picks = wanted or every[:: max(1, len(every) // 4)][:4]
     for i, src in enumerate(picks):
         with Image.open(src) as im:
             img = im.convert("RGB")
@@ -205,7 +208,26 @@ def main() -> int:
     dlg.grab().save(str(out / "preview.png"))
     dlg.close()
 
-    # 5. duplicates view
+    # 5. a stack of near-duplicates opened in the grid (its badge clicked)
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from photoseek.gui.widgets.results import StackRole
+
+    stacked = next((r for r in range(win.model.rowCount()) if win.model.index(r, 0).data(StackRole)), None)
+    if stacked is None:
+        print("no stacked result for this query: stack.png not made", file=sys.stderr)
+    else:
+        top = win.model.index(stacked, 0)
+        badge = win.delegate.stack_badge(win.view.visualRect(top), top, win.view.font())
+        QTest.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=badge.center())
+        win.select_row(stacked)
+        visible = min(win.model.rowCount(), 24)
+        wait(lambda: all(win.thumbs.pixmap(win.model.hit(r).photo) is not None for r in range(visible)))
+        settle()
+        win.grab().save(str(out / "stack.png"))
+
+    # 6. duplicates view
     dd = win.open_duplicates()
     dd.resize(1100, 760)
     wait(lambda: not win.duplicates.running and dd.cards, 60000)

@@ -108,8 +108,9 @@ class Duplicates:
         return sorted(found, key=lambda g: (-g.extra_bytes, g.best.path))
 
     def stacks(self, hits: Sequence[SearchHit], threshold: float = DEFAULT_THRESHOLD) -> list[list[int]]:
-        """Near-duplicates among search results: photo ids per stack of two or more, in result order (the first is
-        the one the grid shows). Uses stored vectors and hashes; hashes missing from the cache are computed."""
+        """Near-duplicates among search results: photo ids per stack of two or more, the best copy first (largest,
+        then oldest: the one a stacked tile shows), stacks in the order their best-ranked member comes in ``hits``.
+        Uses stored vectors and hashes; hashes missing from the cache are computed."""
         ids = [h.photo.id for h in hits]
         vecs = self._vindex().get(ids)
         ids = [i for i in ids if i in vecs]
@@ -124,9 +125,11 @@ class Duplicates:
             near.setdefault(ids[b], []).append((ids[a], s))
         if not near:
             return []
-        by_id = {h.photo.id: h.photo for h in hits}
-        hashes = self.hashes(list(self._usable({i: by_id[i] for i in near}).values()))
-        return [ids_ for ids_, _ in star_groups([i for i in ids if i in near], near, hashes)]
+        photos = self._usable({h.photo.id: h.photo for h in hits if h.photo.id in near})
+        hashes = self.hashes(photos.values())
+        found = [g for g, _ in star_groups(sorted(photos, key=lambda i: best_first(photos[i])), near, hashes)]
+        rank = {pid: i for i, pid in enumerate(ids)}
+        return sorted(found, key=lambda g: min(rank[i] for i in g))
 
     def hashes(self, photos: Iterable[Photo], progress: HashProgress | None = None) -> dict[int, int]:
         """photo id -> perceptual hash: from the cache, else computed from the file and cached. Files that cannot

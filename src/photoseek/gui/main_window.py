@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
     def _show_results(self, r: Results) -> None:
         if r.fresh:
             self.message.hide_error()
-        self.splitter.show_hits(r.hits, r.fresh)
+        self.splitter.show_hits(r.hits, r.fresh, r.stacks)
         self.header.setText(results_header(len(r.hits), r.label, r.sort, r.limit))
         self._update_page()
 

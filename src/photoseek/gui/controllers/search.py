@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from photoseek.core.domain import SearchHit, SearchRequest, Sort
+from photoseek.core.library import Library
 from photoseek.gui.services import Services
 
 
@@ -33,6 +34,7 @@ class Results:
     label: str  # “red car” or "photos like beach.jpg"
     sort: Sort
     limit: int
+    stacks: list[list[int]] = field(default_factory=list)  # near-duplicates among ``hits`` (photo ids, result order)
 
 
 class SearchController(QObject):
@@ -64,7 +66,8 @@ class SearchController(QObject):
         self.last_query_s = 0.0
         self._typed = ""
         self._gen = 0
-        self._shown: list[tuple[int, str]] = []  # (id, state) last delivered: a photo going offline repaints too
+        # (id, state) and stacks last delivered: a photo going offline repaints too
+        self._shown: tuple[list[tuple[int, str]], list[list[int]]] = ([], [])
         self._closed = False
 
     @property
@@ -112,7 +115,7 @@ class SearchController(QObject):
     def clear(self) -> None:
         self._gen += 1
         self.request = None
-        self._shown = []
+        self._shown = ([], [])
         self.cleared.emit()
 
     def shutdown(self) -> None:
@@ -133,20 +136,26 @@ class SearchController(QObject):
         lib = self.services.library
         self.services.queries.clear()  # only the newest query matters; drop any still waiting
         started = time.monotonic()
-        self.services.bridge.submit(self.services.queries, lambda: lib.find(request),
+        self.services.bridge.submit(self.services.queries, lambda: _find_stacked(lib, request),
                                     lambda r, e: self._done(gen, fresh, started, request.sort, r, e))
 
-    def _done(self, gen: int, fresh: bool, started: float, sort: Sort, hits: list[SearchHit] | None,
-              error: BaseException | None) -> None:
+    def _done(self, gen: int, fresh: bool, started: float, sort: Sort,
+              found: tuple[list[SearchHit], list[list[int]]] | None, error: BaseException | None) -> None:
         if gen != self._gen or self.request is None:
             return  # a newer query is on its way; this answer is stale
         self.last_query_s = time.monotonic() - started
         if error is not None:
             self.failed.emit(error)
             return
-        hits = hits or []
-        shown = [(h.photo.id, str(h.photo.state)) for h in hits]
+        hits, stacks = found or ([], [])
+        shown = [(h.photo.id, str(h.photo.state)) for h in hits], stacks
         if shown == self._shown and not fresh:
             return  # nothing changed for the user
         self._shown = shown
-        self.results.emit(Results(hits, fresh, self.label, sort, self.limit))
+        self.results.emit(Results(hits, fresh, self.label, sort, self.limit, stacks))
+
+
+def _find_stacked(lib: Library, request: SearchRequest) -> tuple[list[SearchHit], list[list[int]]]:
+    """On the query thread: the hits, and which of them are copies of one photo (they share a tile)."""
+    hits = lib.find(request)
+    return hits, lib.duplicates.stacks(hits)

@@ -1,5 +1,5 @@
 """The result grid: a flat list model of search hits, a delegate that paints thumbnail + elided caption, and the
-view that shows a new answer while keeping the user's place."""
+view that shows a new answer while keeping the user's place. Near-duplicates share a tile (:mod:`.stacks`)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,17 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photoseek.core.domain import PhotoState, SearchHit
 from photoseek.gui.thumbnails import ThumbnailLoader, loading_tile
+from photoseek.gui.widgets.stacks import Stacks, badge_rect, paint_badge
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 ScoreRole = Qt.ItemDataRole.UserRole + 2
 PathRole = Qt.ItemDataRole.UserRole + 3
+StackRole = Qt.ItemDataRole.UserRole + 4  # StackMark or None
 MIN_CELL = 96  # grid cell sizes the zoom slider and the settings allow
 MAX_CELL = 320
 
@@ -33,11 +35,15 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class ResultsModel(QAbstractListModel):
-    """Search hits, best first. Thumbnails are asked for only when the view paints a row (DecorationRole)."""
+    """Search hits, best first. Thumbnails are asked for only when the view paints a row (DecorationRole).
+
+    ``hits`` are the rows shown; ``all_hits`` every hit, copies in folded stacks included."""
 
     def __init__(self, thumbs: ThumbnailLoader | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self.hits: list[SearchHit] = []
+        self.all_hits: list[SearchHit] = []
+        self.stacks = Stacks()
         self.thumbs = thumbs
         self._rows: dict[int, int] | None = None
         self._loading_tile: QPixmap | None = None
@@ -59,7 +65,10 @@ class ResultsModel(QAbstractListModel):
             return self._decoration(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
             off = "\noffline: its folder cannot be reached" if hit.photo.state == PhotoState.OFFLINE else ""
-            return f"{hit.photo.path}\nscore {hit.score:.3f}{off}"
+            mark = self.stacks.mark(hit.photo.id)
+            return f"{hit.photo.path}\nscore {hit.score:.3f}{off}" + (f"\n{mark.tooltip}" if mark else "")
+        if role == StackRole:
+            return self.stacks.mark(hit.photo.id)
         if role == HitRole:
             return hit
         if role == ScoreRole:
@@ -88,11 +97,38 @@ class ResultsModel(QAbstractListModel):
         return Qt.DropAction.CopyAction
 
     # content ------------------------------------------------------------------------------------------------
-    def set_hits(self, hits: list[SearchHit]) -> None:
+    def set_hits(self, hits: list[SearchHit], stacks: Stacks | None = None, *, keep_open: bool = False) -> None:
+        """A new answer; ``stacks``: its near-duplicates; ``keep_open``: stacks the user opened stay open."""
+        stacks = stacks or Stacks()
+        if keep_open:
+            stacks.keep_open(self.stacks)
         self.beginResetModel()
-        self.hits = list(hits)
+        self.all_hits = list(hits)
+        self.stacks = stacks
+        self.hits = stacks.visible(self.all_hits)
         self._rows = None
         self.endResetModel()
+
+    def toggle_stack(self, row: int) -> int | None:
+        """Open or fold the stack of the photo at ``row``. Returns the row of the stack's first photo."""
+        hit = self.hit(row)
+        top = self.stacks.toggle(hit.photo.id) if hit is not None else None
+        top_row = self.row_of(top) if top is not None else None
+        if top is None or top_row is None:
+            return None
+        new = self.stacks.visible(self.all_hits)
+        n = len(new) - len(self.hits)
+        if n > 0:
+            self.beginInsertRows(QModelIndex(), top_row + 1, top_row + n)
+            self.hits, self._rows = new, None
+            self.endInsertRows()
+        elif n < 0:
+            self.beginRemoveRows(QModelIndex(), top_row + 1, top_row - n)
+            self.hits, self._rows = new, None
+            self.endRemoveRows()
+        idx = self.index(top_row, 0)
+        self.dataChanged.emit(idx, idx, [StackRole, Qt.ItemDataRole.ToolTipRole])
+        return top_row
 
     def hit(self, row: int) -> SearchHit | None:
         return self.hits[row] if 0 <= row < len(self.hits) else None
@@ -162,25 +198,21 @@ class ThumbDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(127, 127, 127, 30))
             painter.drawRoundedRect(r, 8, 8)
-        img_box = QRect(r.left() + 3, r.top() + 3, r.width() - 6, self.cell)
+        img_box = self.image_box(option.rect)
         pm = index.data(Qt.ItemDataRole.DecorationRole)
         hit = index.data(HitRole)
         offline = isinstance(hit, SearchHit) and hit.photo.state == PhotoState.OFFLINE
+        picture = self.picture_rect(img_box, pm)
         if isinstance(pm, QPixmap) and not pm.isNull():
-            dpr = pm.devicePixelRatio() or 1.0
-            w, h = pm.width() / dpr, pm.height() / dpr
-            if w > img_box.width() or h > img_box.height():
-                scale = min(img_box.width() / w, img_box.height() / h)
-                w, h = w * scale, h * scale
-            x = img_box.left() + (img_box.width() - w) / 2
-            y = img_box.top() + (img_box.height() - h) / 2
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             if offline:
                 painter.setOpacity(0.35)  # greyed: the file is on a drive or share that is not there now
-            painter.drawPixmap(QRect(int(x), int(y), int(w), int(h)), pm)
+            painter.drawPixmap(picture, pm)
             painter.setOpacity(1.0)
         if offline:
             self._badge(painter, img_box, option.font, "offline")
+        if (mark := index.data(StackRole)) is not None:
+            paint_badge(painter, picture, option.font, mark)
         fm = QFontMetrics(option.font)
         text_rect = QRect(r.left() + 6, img_box.bottom() + CAPTION_GAP, r.width() - 12, fm.height())
         score = index.data(ScoreRole)
@@ -197,6 +229,33 @@ class ThumbDelegate(QStyledItemDelegate):
             painter.setPen(muted)
             painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), score_text)
         painter.restore()
+
+    def image_box(self, rect: QRect) -> QRect:
+        """Where the thumbnail of a tile painted in ``rect`` goes."""
+        r = rect.adjusted(3, 3, -3, -3)
+        return QRect(r.left() + 3, r.top() + 3, r.width() - 6, self.cell)
+
+    @staticmethod
+    def picture_rect(img_box: QRect, pm: object) -> QRect:
+        """The thumbnail itself inside ``img_box``: scaled down to fit, centred (the whole box while loading)."""
+        if not isinstance(pm, QPixmap) or pm.isNull():
+            return img_box
+        dpr = pm.devicePixelRatio() or 1.0
+        w, h = pm.width() / dpr, pm.height() / dpr
+        if w > img_box.width() or h > img_box.height():
+            scale = min(img_box.width() / w, img_box.height() / h)
+            w, h = w * scale, h * scale
+        x = img_box.left() + (img_box.width() - w) / 2
+        y = img_box.top() + (img_box.height() - h) / 2
+        return QRect(int(x), int(y), int(w), int(h))
+
+    def stack_badge(self, rect: QRect, index: Index, font: QFont) -> QRect | None:
+        """Where the stack badge of the tile painted in ``rect`` is (None: the photo is not stacked)."""
+        mark = index.data(StackRole)
+        if mark is None:
+            return None
+        box = self.image_box(rect)
+        return badge_rect(self.picture_rect(box, index.data(Qt.ItemDataRole.DecorationRole)), font, mark)
 
     @staticmethod
     def _badge(painter: QPainter, box: QRect, font: QFont, text: str) -> None:
@@ -223,6 +282,7 @@ class ResultsView(QListView):
 
     open_requested = Signal(int)  # row
     zoom_requested = Signal(float)  # wheel steps, positive zooms in
+    stack_toggled = Signal(int)  # row of the first photo of a stack just opened or folded
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -262,14 +322,15 @@ class ResultsView(QListView):
             self.setCurrentIndex(idx)
             self.scrollTo(idx)
 
-    def show_hits(self, hits: list[SearchHit], fresh: bool) -> None:
-        """A new answer: from the top when ``fresh``, else keeping the scroll position and the selected photo."""
+    def show_hits(self, hits: list[SearchHit], fresh: bool, stacks: Stacks | None = None) -> None:
+        """A new answer: from the top when ``fresh``, else keeping the scroll position, the selected photo and the
+        stacks the user opened."""
         model = self.results()
         keep = None if fresh else self.current_hit()
         scroll = self.verticalScrollBar().value()
         if model.thumbs is not None:
             model.thumbs.cancel_pending()
-        model.set_hits(hits)
+        model.set_hits(hits, stacks, keep_open=not fresh)
         if fresh:
             self.scrollToTop()
             return
@@ -277,6 +338,20 @@ class ResultsView(QListView):
         row = model.row_of(keep.photo.id) if keep is not None else None
         if row is not None:
             self.setCurrentIndex(model.index(row, 0))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click on a stack's badge opens or folds the stack (and selects nothing)."""
+        idx = self.indexAt(event.position().toPoint())
+        delegate = self.itemDelegate()
+        if idx.isValid() and event.button() == Qt.MouseButton.LeftButton and isinstance(delegate, ThumbDelegate):
+            badge = delegate.stack_badge(self.visualRect(idx), idx, self.font())
+            if badge is not None and badge.adjusted(-4, -4, 4, 4).contains(event.position().toPoint()):
+                row = self.results().toggle_stack(idx.row())
+                if row is not None:
+                    self.stack_toggled.emit(row)
+                event.accept()
+                return
+        super().mousePressEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
