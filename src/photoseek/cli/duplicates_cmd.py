@@ -9,8 +9,8 @@ import os
 import sys
 from datetime import datetime
 
-from photoseek.core.domain import DuplicateGroup, Photo, PhotoState
-from photoseek.core.library import DUPLICATE_THRESHOLD, Library
+from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState
+from photoseek.core.library import Library
 
 
 def _similarity(text: str) -> float:

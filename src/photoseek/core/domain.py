@@ -59,6 +59,9 @@ class Photo:
     error: str | None = None
 
 
+DUPLICATE_THRESHOLD = 0.90  # vector similarity a near-duplicate candidate needs (core.duplicates; measured there)
+
+
 def _photo_json(p: Photo) -> dict[str, object]:
     return {
         "path": p.path,

@@ -19,7 +19,7 @@ from datetime import datetime
 
 import numpy as np
 
-from photoseek.core.domain import DuplicateGroup, Photo, PhotoState, SearchHit
+from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState, SearchHit
 from photoseek.core.errors import CatalogError, DecodeError
 from photoseek.core.imaging.decode import decode
 from photoseek.core.imaging.phash import HASH_VERSION, hamming, perceptual_hash
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # similarity (cosine) of DEFAULT_THRESHOLD; its hash may then differ in at most STRICT_DISTANCE of 64 bits, or in
 # LOOSE_DISTANCE when the vectors agree to LOOSE_SIMILARITY (a 10 % crop moves the hash that far; two different
 # photos of one subject measured 26 bits or more apart even at 0.99 similarity).
-DEFAULT_THRESHOLD = 0.90
+DEFAULT_THRESHOLD = DUPLICATE_THRESHOLD
 STRICT_DISTANCE = 12
 LOOSE_SIMILARITY = 0.97
 LOOSE_DISTANCE = 20

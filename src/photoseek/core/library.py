@@ -26,7 +26,6 @@ from photoseek.core.domain import (
     Sort,
     WatchMode,
 )
-from photoseek.core.duplicates import DEFAULT_THRESHOLD as DUPLICATE_THRESHOLD
 from photoseek.core.duplicates import Duplicates
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
@@ -48,8 +47,7 @@ from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchReco
 from photoseek.core.watching.worker import ProgressCallback
 
 # what front ends may use besides Library (they import nothing else from core but domain, errors and config)
-__all__ = ["DUPLICATE_THRESHOLD", "Library", "ThumbnailCache", "WatchHandle", "WatchSession", "is_photo_path",
-           "read_query"]
+__all__ = ["Library", "ThumbnailCache", "WatchHandle", "WatchSession", "is_photo_path", "read_query"]
 
 
 class Library:

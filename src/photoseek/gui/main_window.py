@@ -9,11 +9,10 @@ drawing in :mod:`photoseek.gui.widgets`, photo chores in :mod:`photoseek.gui.act
 from __future__ import annotations
 
 import logging
-from typing import TypeVar
 
 from PySide6.QtCore import QByteArray, QPoint, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QVBoxLayout, QWidget
 
 from photoseek.core.domain import Folder
 from photoseek.core.library import Library
@@ -26,6 +25,7 @@ from photoseek.gui.controllers.indexing import IndexController
 from photoseek.gui.controllers.search import Results, SearchController
 from photoseek.gui.controllers.settings import SettingsController
 from photoseek.gui.controllers.watching import WatchController
+from photoseek.gui.dialogs import shown
 from photoseek.gui.dialogs.duplicates import DuplicatesDialog
 from photoseek.gui.dialogs.folders import FoldersDialog
 from photoseek.gui.dialogs.preview import PreviewDialog
@@ -42,14 +42,6 @@ from photoseek.gui.widgets.status_bar import StatusBar
 log = logging.getLogger(__name__)
 
 ZOOM_STEP = 16
-D = TypeVar("D", bound=QDialog)
-
-
-def _shown(dlg: D) -> D:
-    """A modeless dialog, shown, deleted when closed."""
-    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dlg.show()
-    return dlg
 
 
 class MainWindow(QMainWindow):
@@ -242,7 +234,7 @@ class MainWindow(QMainWindow):
         dlg = PreviewDialog(self.services, self.model, self)
         dlg.row_shown.connect(self.select_row)
         dlg.show_row(row)
-        return _shown(dlg)
+        return shown(dlg)
 
     def build_context_menu(self, row: int) -> QMenu | None:
         hit = self.model.hit(row)
@@ -260,13 +252,13 @@ class MainWindow(QMainWindow):
             menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def open_folders(self) -> FoldersDialog:
-        return _shown(FoldersDialog(self.services, self.folders, self.indexer, self.watcher, self))
+        return shown(FoldersDialog(self.services, self.folders, self.indexer, self.watcher, self))
 
     def open_settings(self) -> SettingsDialog:
-        return _shown(SettingsDialog(self.services, self.settings_controller, self))
+        return shown(SettingsDialog(self.services, self.settings_controller, self))
 
     def open_duplicates(self) -> DuplicatesDialog:
-        return _shown(DuplicatesDialog(self.services, self.duplicates, self.photo_actions, self))
+        return shown(DuplicatesDialog(self.services, self.duplicates, self.photo_actions, self))
 
     def paste(self) -> None:
         self.photo_actions.paste()
@@ -299,10 +291,8 @@ class MainWindow(QMainWindow):
             self.save_state()
         except Exception as e:  # closing must not fail because the settings file cannot be written
             log.warning("could not save window state: %s", e)
-        self.indexer.shutdown()
-        self.watcher.shutdown()
-        self.duplicates.shutdown()
-        self.services.shutdown()
+        for part in (self.indexer, self.watcher, self.duplicates, self.services):  # workers first, pools last
+            part.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
