@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         if r.fresh:
             self.message.hide_error()
         self.splitter.show_hits(r.hits, r.fresh)
-        self.header.setText(results_header(len(r.hits), r.label, r.sort, r.limit))
+        self.header.setText(results_header(len(self.model.matches), len(self.model.weaker), r.label, r.sort, r.limit))
         self._update_page()
 
     def _cleared(self) -> None:
