@@ -123,3 +123,32 @@ def test_duplicates_lists_copies_best_first_and_touches_nothing(run, tmp_path: P
     bad = run("duplicates", "--threshold", "1.5", check=False)
     assert bad.returncode == 2 and "at most 1" in bad.stderr
     assert {p.name: p.stat().st_mtime for p in pics.iterdir()} == before  # listed, never moved or deleted
+
+
+def test_matches_only_unless_all_with_dates_and_cameras(run, tmp_path: Path, make_photo) -> None:
+    root = tmp_path / "Holiday"
+    make_photo(root / "red.jpg", "red", seed=1, exif_date="2021:07:10 08:00:00", camera=("Canon", "Canon EOS 80D"))
+    for i in range(9):
+        make_photo(root / f"blue_{i}.jpg", "blue", seed=10 + i, exif_date=f"20{18 + i % 3}:0{i % 9 + 1}:10 08:00:00",
+                   camera=("Google", "Pixel 7") if i % 2 else ("Canon", "Canon EOS 80D"))
+    run("folders", "add", str(root))
+    run("index")
+
+    matches = json.loads(run("search", "red", "--json").stdout)
+    assert [Path(h["path"]).name for h in matches] == ["red.jpg"] and matches[0]["match"] is True
+    everything = json.loads(run("search", "red", "--json", "--all").stdout)
+    assert len(everything) == 10 and [h["match"] for h in everything] == [True] + [False] * 9
+    assert set(everything[0]) == {"path", "score", "taken_at", "size", "width", "height", "camera", "state", "match"}
+    p = run("search", "red")
+    assert p.stdout.strip().endswith("red.jpg") and "9 weaker results not shown (--all shows them)" in p.stderr
+    assert "(weaker)" in run("search", "red", "--all").stdout
+
+    p = run("search", "red", "2019", "--all", "--json")
+    assert "Filter: taken 2019; searching for 'red'" in p.stderr
+    assert {h["taken_at"][:4] for h in json.loads(p.stdout)} == {"2019"}
+    p = run("search", "blue", "camera:pixel", "--all", "--json")
+    assert "camera contains 'pixel'" in p.stderr and {h["camera"] for h in json.loads(p.stdout)} == {"Google Pixel 7"}
+    canon = json.loads(run("search", "blue", "--camera", "canon", "--all", "--json").stdout)
+    assert len(canon) == 6 and {h["camera"] for h in canon} == {"Canon EOS 80D"}
+    quoted = run("search", '"red 2019"', "--all", "--json")
+    assert "Filter" not in quoted.stderr and len(json.loads(quoted.stdout)) == 10

@@ -9,8 +9,19 @@ def wait_indexed(qtbot, win, timeout: int = 20000) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: win.indexer.completed > 0 and not win.indexer.running, timeout=timeout)
 
 
+def photo_rows(win) -> list[int]:  # noqa: ANN001
+    """Rows that hold a photo (not the "N weaker results" divider)."""
+    return [r for r in range(win.model.rowCount()) if win.model.hit(r) is not None]
+
+
+def first_row(win) -> int:  # noqa: ANN001
+    """The row of the best hit: 0, or 1 when nothing matched and the divider leads the (expanded) weaker results."""
+    rows = photo_rows(win)
+    return rows[0] if rows else -1
+
+
 def first_name(win) -> str:  # noqa: ANN001
-    hit = win.model.hit(0)
+    hit = win.model.hits[0] if win.model.hits else None
     return Path(hit.photo.path).name if hit else ""
 
 

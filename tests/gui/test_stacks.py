@@ -11,7 +11,7 @@ from PIL import Image
 
 from photoseek.core.domain import Photo, PhotoState, SearchHit
 from photoseek.core.library import Library
-from photoseek.gui.widgets.results import ResultsModel, StackRole
+from photoseek.gui.widgets.results_model import ResultsModel, StackRole
 from photoseek.gui.widgets.stacks import Stacks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,9 +42,9 @@ def test_stacks_fold_copies_under_their_first_photo_and_open_in_place() -> None:
 
 def test_model_inserts_and_removes_the_copies(app, qtmodeltester) -> None:  # noqa: ANN001
     model = ResultsModel()
-    model.set_hits(_hits(6), Stacks([[1, 3, 5]]))
+    model.set_hits(_hits(6), stacks=Stacks([[1, 3, 5]]))
     qtmodeltester.check(model, force_py=True)
-    assert model.rowCount() == 4 and len(model.all_hits) == 6
+    assert model.rowCount() == 4 and len(model.hits) == 6
     assert model.data(model.index(1, 0), StackRole).size == 3
     assert "3 copies" in model.data(model.index(1, 0), 3)  # ToolTipRole
     inserted: list[tuple[int, int]] = []
@@ -56,6 +56,18 @@ def test_model_inserts_and_removes_the_copies(app, qtmodeltester) -> None:  # no
     assert model.toggle_stack(3) == 1  # folding from a copy
     assert model.rowCount() == 4
     qtmodeltester.check(model, force_py=True)
+
+
+def test_a_stack_with_a_matching_copy_is_a_match_and_opens_before_the_divider(app) -> None:  # noqa: ANN001
+    from dataclasses import replace
+
+    hits = [replace(h, match=h.photo.id < 2) for h in _hits(6)]  # 0 and 1 match; 2..5 are weaker
+    model = ResultsModel()
+    model.set_hits(hits, stacks=Stacks([[4, 1]]))  # the best copy (4) is a weaker hit, its copy 1 a match
+    assert [h.photo.id for h in model.matches] == [0, 4] and [h.photo.id for h in model.weaker] == [2, 3, 5]
+    assert len(model.match_hits) == 3 and len(model.weaker_hits) == 3 and model.divider_row == 2
+    assert model.toggle_stack(1) == 1
+    assert [model.hit(r).photo.id for r in range(3)] == [0, 4, 1] and model.divider_row == 3
 
 
 @pytest.fixture
@@ -89,20 +101,20 @@ def test_search_shows_copies_as_one_tile_whose_badge_opens_them(app, qtbot, cat_
     win.search.setText("a cat")
     win.search_now()
     qtbot.waitUntil(lambda: win.model.rowCount() > 0, timeout=15000)
-    assert len(win.model.all_hits) == win.model.rowCount() + 2
+    assert len(win.model.hits) == win.model.rowCount() + 2
     top = win.model.index(0, 0)
     mark = top.data(StackRole)
     assert mark is not None and mark.size == 3 and not mark.expanded
-    names = {os.path.basename(h.photo.path) for h in win.model.all_hits[:3]}
+    names = {os.path.basename(h.photo.path) for h in win.model.hits[:3]}
     assert names == {"cat.jpg", "cat_small.jpg", "cat_cropped.jpg"}
     badge = win.delegate.stack_badge(win.view.visualRect(top), top, win.view.font())
     QTest.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=badge.center())
-    qtbot.waitUntil(lambda: win.model.rowCount() == len(win.model.all_hits), timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == len(win.model.hits), timeout=3000)
     assert {os.path.basename(win.model.hit(r).photo.path) for r in range(3)} == names
     assert win.model.index(1, 0).data(StackRole).top is False
     # a click elsewhere on the tile selects it as before; a second click on the badge folds the copies
     top = win.model.index(0, 0)
     badge = win.delegate.stack_badge(win.view.visualRect(top), top, win.view.font())
     QTest.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=badge.center())
-    qtbot.waitUntil(lambda: win.model.rowCount() == len(win.model.all_hits) - 2, timeout=3000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == len(win.model.hits) - 2, timeout=3000)
     win.close()

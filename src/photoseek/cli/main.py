@@ -17,9 +17,18 @@ from typing import Any
 
 from photoseek import __version__
 from photoseek.cli import duplicates_cmd, watch_cmd
-from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, PhotoState, SearchHit, SearchRequest, Sort
+from photoseek.core.domain import (
+    IndexPhase,
+    IndexProgress,
+    IndexReport,
+    PhotoState,
+    QueryFilters,
+    SearchHit,
+    SearchRequest,
+    Sort,
+)
 from photoseek.core.errors import PhotoSeekError
-from photoseek.core.library import Library
+from photoseek.core.library import Library, read_query
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -73,8 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--before", type=_date, metavar="DATE", help="taken before (YYYY-MM-DD)")
         sp.add_argument("--sort", choices=[s.value for s in Sort], default=Sort.RELEVANCE.value,
                         help="relevance (default), date (newest first) or date-asc (oldest first)")
+        sp.add_argument("--camera", metavar="NAME", help="only photos from a camera whose name contains NAME")
+        sp.add_argument("--all", action="store_true",
+                        help="also print the weaker results below the relevance cutoff (JSON: \"match\": false)")
 
-    s = sub.add_parser("search", help="search by text; '+2:word' weighs, '-word' subtracts, an image path adds it")
+    s = sub.add_parser("search", help="search by text; '+2:word' weighs, '-word' subtracts, an image path adds it; "
+                                      "dates ('beach 2019', 'snow last winter') and 'camera:NAME' filter")
     s.add_argument("query", nargs="+")
     search_opts(s)
     sm = sub.add_parser("similar", help="photos that look like a photo (in the library or any image file)")
@@ -109,17 +122,37 @@ def build_parser() -> argparse.ArgumentParser:
 _human_bytes = duplicates_cmd.human_bytes
 
 
-def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
+def _print_hits(hits: list[SearchHit], as_json: bool, show_all: bool = False) -> None:
+    """Matches (all hits with ``show_all``); a note on stderr says how many weaker results were left out."""
+    shown = hits if show_all else [h for h in hits if h.match]
     if as_json:
-        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
+        print(json.dumps([h.to_json() for h in shown], ensure_ascii=False))
+    elif not hits:
+        print("No photos found. Add a folder and run `photoseek index` if none are indexed yet.", file=sys.stderr)
+    hidden = len(hits) - len(shown)
+    if hidden and not as_json:
+        lead = "No close matches; " if not shown else ""
+        print(f"{lead}{hidden} weaker result{'s' if hidden != 1 else ''} not shown (--all shows them)", file=sys.stderr)
+    if as_json:
         return
-    if not hits:
-        print("No photos indexed yet. Add a folder and run `photoseek index`.", file=sys.stderr)
-        return
-    for h in hits:
+    for h in shown:
         when = h.photo.taken_at.strftime("%Y-%m-%d") if h.photo.taken_at else "          "
         flag = "  (offline)" if h.photo.state == PhotoState.OFFLINE else ""
-        print(f"{h.score:6.3f}  {when}  {h.photo.path}{flag}")
+        weak = "  (weaker)" if not h.match else ""
+        print(f"{h.score:6.3f}  {when}  {h.photo.path}{flag}{weak}")
+
+
+def _print_filters(q: QueryFilters) -> None:
+    """What the query's own words were read as, on stderr (stdout stays the results)."""
+    if not q.active:
+        return
+    parts = []
+    if q.dates is not None:
+        parts.append(f"taken {q.dates.label}")
+    if q.camera:
+        parts.append(f"camera contains {q.camera!r}")
+    text = f"searching for {q.text!r}" if q.text else "no text: every photo that passes, newest first"
+    print(f"Filter: {', '.join(parts)}; {text}", file=sys.stderr)
 
 
 class _Progress:
@@ -223,16 +256,18 @@ def cmd_index(lib: Library, a: argparse.Namespace) -> int:
 
 
 def cmd_search(lib: Library, a: argparse.Namespace) -> int:
-    hits = lib.find(SearchRequest(query=" ".join(a.query), limit=a.limit, folder=a.folder, after=a.after,
-                                  before=a.before, sort=Sort(a.sort)))
-    _print_hits(hits, a.json)
+    query = " ".join(a.query)
+    _print_filters(read_query(query))
+    hits = lib.find(SearchRequest(query=query, limit=a.limit, folder=a.folder, after=a.after, before=a.before,
+                                  sort=Sort(a.sort), camera=a.camera))
+    _print_hits(hits, a.json, a.all)
     return EXIT_OK
 
 
 def cmd_similar(lib: Library, a: argparse.Namespace) -> int:
     hits = lib.find(SearchRequest(similar_to=a.image, limit=a.limit, folder=a.folder, after=a.after, before=a.before,
-                                  sort=Sort(a.sort)))
-    _print_hits(hits, a.json)
+                                  sort=Sort(a.sort), camera=a.camera))
+    _print_hits(hits, a.json, a.all)
     return EXIT_OK
 
 

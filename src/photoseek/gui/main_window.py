@@ -195,7 +195,8 @@ class MainWindow(QMainWindow):
         if r.fresh:
             self.message.hide_error()
         self.splitter.show_hits(r.hits, r.fresh, r.stacks)
-        self.header.setText(results_header(len(r.hits), r.label, r.sort, r.limit))
+        m = self.model
+        self.header.setText(results_header(len(m.match_hits), len(m.weaker_hits), r.label, r.sort, r.limit))
         self._update_page()
 
     def _cleared(self) -> None:

@@ -67,10 +67,16 @@ def photo_facts(hit: SearchHit) -> list[tuple[str, str]]:
     ]
 
 
-def results_header(count: int, label: str, sort: Sort, limit: int) -> str:
-    """``12 photos for “red car” · best match first``, with a note when the result limit cut the list."""
-    more = " (limit reached)" if count >= limit else ""
-    return f"{plural(count, 'photo')} for {label} · {SORT_TEXT.get(sort, '')}{more}"
+def results_header(matches: int, weaker: int, label: str, sort: Sort, limit: int) -> str:
+    """``3 matches (58 weaker) for “red car” · best match first`` (``12 photos for …`` when every hit is a match),
+    with a note when the result limit cut the list."""
+    more = " (limit reached)" if matches + weaker >= limit else ""
+    if not weaker:
+        count = plural(matches, "photo")
+    else:
+        found = f"{matches:,} match{'es' if matches != 1 else ''}" if matches else "No matches"
+        count = f"{found} ({weaker:,} weaker)"
+    return f"{count} for {label} · {SORT_TEXT.get(sort, '')}{more}"
 
 
 def offline_message(paths: list[str]) -> tuple[str, str]:

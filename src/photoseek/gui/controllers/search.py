@@ -34,7 +34,7 @@ class Results:
     label: str  # “red car” or "photos like beach.jpg"
     sort: Sort
     limit: int
-    stacks: list[list[int]] = field(default_factory=list)  # near-duplicates among ``hits`` (photo ids, result order)
+    stacks: list[list[int]] = field(default_factory=list)  # near-duplicates among ``hits`` (ids, best copy first)
 
 
 class SearchController(QObject):

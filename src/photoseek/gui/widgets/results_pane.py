@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QSplitter
 from photoseek.core.domain import SearchHit
 from photoseek.gui.thumbnails import ThumbnailLoader
 from photoseek.gui.widgets.details import DetailsPane
-from photoseek.gui.widgets.results import ResultsModel, ResultsView, ThumbDelegate
+from photoseek.gui.widgets.results import ResultsView, ThumbDelegate
+from photoseek.gui.widgets.results_model import ResultsModel
 from photoseek.gui.widgets.stacks import Stacks
 
 
