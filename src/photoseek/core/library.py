@@ -86,7 +86,9 @@ class Library:
     # lifecycle ------------------------------------------------------------------------------------------------
     def close(self) -> None:
         """Save what is in memory and release files. Safe to call twice."""
-        if (watch := self._watch) is not None:
+        with self._lock:  # a session is started under the lock: never joined before it started
+            watch = self._watch
+        if watch is not None:
             watch.stop()
             watch.join(30)
         with self._lock:
@@ -243,7 +245,7 @@ class Library:
             session = WatchSession(self.indexer, self.watch_record, lambda: [f.path for f in self.catalog.folders()],
                                    options, on_progress=on_progress, on_finished=finished)
             self._watch = session
-        session.start()
+            session.start()
         return session
 
     def watch_modes(self) -> dict[str, WatchMode]:
