@@ -173,7 +173,7 @@ def main() -> int:
     wait(lambda: win.model.rowCount() > 0)
     win.select_row(0)
     visible = min(win.model.rowCount(), 24)
-    wait(lambda: all(win.thumbs.pixmap(win.model.hit(r).photo) is not None for r in range(visible)))
+    wait(lambda: all(win.thumbs.pixmap(h.photo) is not None for r in range(visible) if (h := win.model.hit(r))))
     wait(lambda: win.details.image.pixmap() is not None and not win.details.image.pixmap().isNull(), 3000)
     settle()
     if os.environ.get("SHOTS_DEBUG"):
@@ -223,7 +223,7 @@ def main() -> int:
         QTest.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=badge.center())
         win.select_row(stacked)
         visible = min(win.model.rowCount(), 24)
-        wait(lambda: all(win.thumbs.pixmap(win.model.hit(r).photo) is not None for r in range(visible)))
+        wait(lambda: all(win.thumbs.pixmap(h.photo) is not None for r in range(visible) if (h := win.model.hit(r))))
         settle()
         win.grab().save(str(out / "stack.png"))
 
