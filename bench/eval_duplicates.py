@@ -28,8 +28,8 @@ from PIL import Image, ImageEnhance
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from photoseek.core.duplicates import DEFAULT_THRESHOLD, LOOSE_DISTANCE, LOOSE_SIMILARITY, STRICT_DISTANCE  # noqa: E402
-from photoseek.core.imaging.phash import hamming  # noqa: E402
+from photoseek.core.duplicates import DEFAULT_THRESHOLD, MAX_DISTANCE  # noqa: E402
+from photoseek.core.imaging.phash import distance  # noqa: E402
 from photoseek.core.library import Library  # noqa: E402
 
 PHOTOS = ROOT / "bench" / "photos"
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 show_pairs(lib, {f: s for f, s in truth.items() if s in tune})
         found = pairs_of(names)
         print(f"model {args.model}, {len(truth)} photos ({len(set(truth.values()))} sources), threshold "
-              f"{args.threshold}, hash distance <= {STRICT_DISTANCE} ({LOOSE_DISTANCE} from {LOOSE_SIMILARITY}); index {t1 - t0:.1f} s, duplicates "
+              f"{args.threshold}, hash distance <= {MAX_DISTANCE}; index {t1 - t0:.1f} s, duplicates "
               f"{t2 - t1:.2f} s, {len(groups)} groups")
         every = set(truth.values())
         for label, part in (("all", every), ("tune half", tune), ("report half (held out)", every - tune)):
@@ -136,7 +136,7 @@ def show_pairs(lib: Library, truth: dict[str, str]) -> None:
     for a, b in itertools.combinations(sorted(photos), 2):
         pa, pb = photos[a], photos[b]
         sim = float(np.dot(vecs[pa.id], vecs[pb.id]))
-        rows.append((truth[a] == truth[b], sim, hamming(hashes[pa.id], hashes[pb.id]), a, b))
+        rows.append((truth[a] == truth[b], sim, distance(hashes[pa.id], hashes[pb.id]), a, b))
     for same, sim, dist, a, b in sorted(rows, key=lambda r: -r[1]):
         if same:
             print(f"  true   sim {sim:.3f}  hash {dist:2d}  {a} ~ {b}")

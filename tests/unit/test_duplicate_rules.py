@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from photoseek.core.domain import DuplicateGroup, Photo, PhotoState
-from photoseek.core.duplicates import LOOSE_DISTANCE, STRICT_DISTANCE, best_first, same_photo, star_groups
+from photoseek.core.duplicates import MAX_DISTANCE, best_first, star_groups
 
 
 def _photo(pid: int, w: int, h: int, size: int, taken: datetime | None = None, mtime: float = 1e9) -> Photo:
@@ -22,20 +22,16 @@ def test_best_copy_is_the_largest_then_the_oldest() -> None:
     assert sorted([big_old, undated_old], key=best_first)[0] is undated_old
 
 
-def test_second_check_allows_more_bits_only_when_vectors_agree_closely() -> None:
-    assert same_photo(0.90, STRICT_DISTANCE)
-    assert not same_photo(0.90, STRICT_DISTANCE + 1)
-    assert same_photo(0.99, LOOSE_DISTANCE)
-    assert not same_photo(0.999, LOOSE_DISTANCE + 1)
-
-
 def test_groups_are_stars_around_the_best_copy_not_chains() -> None:
     # 1 ~ 2 and 2 ~ 3 by hash, but 3 is far from 1: 3 must not join 1's group through 2
-    hashes = {1: 0, 2: 0b1111_1111, 3: (1 << 16) - 1, 4: 2**64 - 1}
+    assert MAX_DISTANCE < 16
+    hashes = {1: (0,), 2: (0b1111_1111,), 3: ((1 << 16) - 1,), 4: (2**64 - 1,)}
     near = {1: [(2, 0.95)], 2: [(1, 0.95), (3, 0.95)], 3: [(2, 0.95)], 4: [(1, 0.99)]}
     assert star_groups([1, 2, 3, 4], near, hashes) == [([1, 2], 0.95)]
+    # a crop of the other photo may be the one that matches
+    assert star_groups([1, 3], {1: [(3, 0.9)]}, {1: (0, 5), 3: ((1 << 16) - 1, 0)}) == [([1, 3], 0.9)]
     # without a hash a photo confirms nothing
-    assert star_groups([1, 2], {1: [(2, 0.99)]}, {1: 0}) == []
+    assert star_groups([1, 2], {1: [(2, 0.99)]}, {1: (0,)}) == []
 
 
 def test_group_reports_the_bytes_its_copies_take() -> None:

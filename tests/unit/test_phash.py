@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from photoseek.core.imaging.phash import hamming, perceptual_hash
+from photoseek.core.imaging.phash import CROPS, distance, from_bytes, hamming, image_hash, perceptual_hash, to_bytes
 
 PHOTOS = Path(__file__).resolve().parents[2] / "bench" / "photos"
 
@@ -39,3 +39,18 @@ def test_hash_is_64_bits_and_hamming_counts_them() -> None:
     assert 0 <= h < 2**64
     assert hamming(h, h) == 0
     assert hamming(h, h ^ (2**64 - 1)) == 64
+
+
+def test_crops_of_the_photo_meet_a_crop_of_the_original() -> None:
+    """A 10 % crop is far from the whole photo's hash, but near the hash of the original cut about the same way."""
+    pier = Image.open(PHOTOS / "foggy_pier.jpg").convert("RGB")
+    w, h = pier.size
+    copy = pier.crop((w // 50, h // 50, w - w * 8 // 100, h - h * 8 // 100)).resize((w * 4 // 5, h * 4 // 5))
+    a, b = image_hash(pier), image_hash(_jpeg(copy, 80))
+    assert len(a) == len(CROPS) and a[0] == perceptual_hash(pier)
+    assert hamming(a[0], b[0]) > distance(a, b)
+    assert distance(a, b) <= 12
+    assert distance(a, b) == distance(b, a)
+    lake = image_hash(Image.open(PHOTOS / "lake_pier.jpg"))
+    assert distance(a, lake) > 20  # another pier, another photo
+    assert from_bytes(to_bytes(a)) == a

@@ -22,20 +22,18 @@ import numpy as np
 from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState, SearchHit
 from photoseek.core.errors import CatalogError, DecodeError
 from photoseek.core.imaging.decode import decode
-from photoseek.core.imaging.phash import HASH_VERSION, hamming, perceptual_hash
+from photoseek.core.imaging.phash import HASH_VERSION, ImageHash, distance, image_hash
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
 
 # Chosen on the tune half of bench/eval_duplicates.py (its report half is held out). A candidate needs a vector
-# similarity (cosine) of DEFAULT_THRESHOLD; its hash may then differ in at most STRICT_DISTANCE of 64 bits, or in
-# LOOSE_DISTANCE when the vectors agree to LOOSE_SIMILARITY (a 10 % crop moves the hash that far; two different
-# photos of one subject measured 26 bits or more apart even at 0.99 similarity).
+# similarity (cosine) of DEFAULT_THRESHOLD; its hashes (whole photo and crops) may then be at most MAX_DISTANCE of
+# 64 bits apart. Measured there: copies of a photo 0-12 bits from the original (a 10 % crop of a brick texture 18),
+# different photos of one subject 24 bits or more even at 0.9+ similarity, unrelated photos 16 or more.
 DEFAULT_THRESHOLD = DUPLICATE_THRESHOLD
-STRICT_DISTANCE = 12
-LOOSE_SIMILARITY = 0.97
-LOOSE_DISTANCE = 20
+MAX_DISTANCE = 12
 NEIGHBOURS = 16  # candidates looked at per photo
 HASH_DECODE_SIDE = 256  # decode size when a hash is computed on demand (JPEG draft mode makes this cheap)
 
@@ -48,16 +46,10 @@ def best_first(p: Photo) -> tuple[int, datetime, int, str]:
     return (-(p.width or 0) * (p.height or 0), p.taken_at or datetime.fromtimestamp(p.mtime), -p.size, p.path)
 
 
-def same_photo(similarity: float, distance: int) -> bool:
-    """The second check: whether a candidate pair (vector ``similarity``) with hashes ``distance`` bits apart is
-    one photo."""
-    return distance <= STRICT_DISTANCE or (similarity >= LOOSE_SIMILARITY and distance <= LOOSE_DISTANCE)
-
-
-def star_groups(order: Sequence[int], near: dict[int, list[tuple[int, float]]], hashes: dict[int, int]
+def star_groups(order: Sequence[int], near: dict[int, list[tuple[int, float]]], hashes: dict[int, ImageHash]
                 ) -> list[tuple[list[int], float]]:
     """Group ids (pure): each id of ``order`` not yet taken gathers its untaken candidates (``near``: id ->
-    ``(id, similarity)``) that :func:`same_photo` confirms. Returns ``(ids, lowest similarity)`` per group of two
+    ``(id, similarity)``) whose hashes are at most :data:`MAX_DISTANCE` bits apart. Returns ``(ids, lowest similarity)`` per group of two
     or more, members in ``order``. An id without a hash confirms nothing."""
     rank = {pid: i for i, pid in enumerate(order)}
     taken: set[int] = set()
@@ -66,7 +58,7 @@ def star_groups(order: Sequence[int], near: dict[int, list[tuple[int, float]]], 
         if pid in taken or pid not in hashes:
             continue
         members = [(j, s) for j, s in near.get(pid, ()) if j in rank and j not in taken and j in hashes
-                   and same_photo(s, hamming(hashes[pid], hashes[j]))]
+                   and distance(hashes[pid], hashes[j]) <= MAX_DISTANCE]
         if members:
             taken.add(pid)
             taken.update(j for j, _ in members)
@@ -131,18 +123,18 @@ class Duplicates:
         rank = {pid: i for i, pid in enumerate(ids)}
         return sorted(found, key=lambda g: min(rank[i] for i in g))
 
-    def hashes(self, photos: Iterable[Photo], progress: HashProgress | None = None) -> dict[int, int]:
+    def hashes(self, photos: Iterable[Photo], progress: HashProgress | None = None) -> dict[int, ImageHash]:
         """photo id -> perceptual hash: from the cache, else computed from the file and cached. Files that cannot
         be read now get none (they then confirm no group)."""
         photos = list(photos)
         out = self.catalog.image_hashes([p.id for p in photos], HASH_VERSION)
         todo = [p for p in photos if p.id not in out and p.state == PhotoState.OK]
-        fresh: list[tuple[int, str | None, int]] = []
+        fresh: list[tuple[int, str | None, ImageHash]] = []
         for n, p in enumerate(todo):
             if progress is not None and not progress(n, len(todo)):
                 break
             try:
-                h = perceptual_hash(decode(p.path, min_side=HASH_DECODE_SIDE).image)
+                h = image_hash(decode(p.path, min_side=HASH_DECODE_SIDE).image)
             except DecodeError as e:
                 log.info("no perceptual hash for %s: %s", p.path, e.reason)
                 continue
@@ -156,7 +148,7 @@ class Duplicates:
             progress(len(todo), len(todo))
         return out
 
-    def _save(self, rows: list[tuple[int, str | None, int]]) -> None:
+    def _save(self, rows: list[tuple[int, str | None, ImageHash]]) -> None:
         try:
             self.catalog.save_image_hashes(rows, HASH_VERSION)
         except CatalogError as e:  # a busy or read-only catalog: the hashes are only a cache

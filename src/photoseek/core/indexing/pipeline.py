@@ -20,7 +20,7 @@ import numpy as np
 from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress
 from photoseek.core.errors import DecodeError
 from photoseek.core.imaging.decode import PhotoMeta, decode
-from photoseek.core.imaging.phash import HASH_VERSION, perceptual_hash
+from photoseek.core.imaging.phash import HASH_VERSION, ImageHash, image_hash
 from photoseek.core.indexing.scanner import content_hash
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.storage.catalog import Catalog, PhotoUpdate
@@ -48,7 +48,7 @@ class _Prepared:
     hash: str | None = None
     meta: PhotoMeta | None = None
     pixels: np.ndarray | None = None
-    phash: int | None = None  # perceptual hash (near-duplicates), from the image decoded for the model anyway
+    phash: ImageHash | None = None  # perceptual hash (near-duplicates), from the image decoded for the model anyway
     error: str | None = None
     vanished: bool = False
     unchanged: bool = False
@@ -108,7 +108,7 @@ class Pipeline:
             dec = decode(item.path, min_side=self.min_side)
             res.meta = dec.meta
             res.pixels = self.embedder.preprocess(dec.image)
-            res.phash = perceptual_hash(dec.image)
+            res.phash = image_hash(dec.image)
         except DecodeError as e:
             if e.reason == "file not found":
                 res.vanished = True
