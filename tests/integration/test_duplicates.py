@@ -91,6 +91,23 @@ def test_hashes_are_stored_while_indexing_and_recomputed_when_missing(library: L
         con.close()
 
 
+def test_a_search_hashes_only_a_few_photos_from_disk(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    import photoseek.core.duplicates as dups
+
+    con = sqlite3.connect(library.catalog.path)
+    con.execute("DELETE FROM image_hashes")
+    con.commit()
+    con.close()
+    hits = library.find(SearchRequest(query="a cat", limit=20))
+    monkeypatch.setattr(dups, "STACK_HASH_BUDGET", 2)
+    first = library.duplicates.stacks(hits)
+    assert len(library.catalog.image_hashes([h.photo.id for h in hits], dups.HASH_VERSION)) == 2
+    assert sum(len(s) for s in first) <= 2
+    for _ in range(2):  # each search hashes two more: the stack fills in
+        stacks = library.duplicates.stacks(hits)
+    assert len(stacks) == 1 and len(stacks[0]) == 5
+
+
 def test_search_results_stack_the_copies(library: Library) -> None:
     hits = library.find(SearchRequest(query="a cat", limit=20))
     stacks = library.duplicates.stacks(hits)

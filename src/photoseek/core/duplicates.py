@@ -36,6 +36,7 @@ DEFAULT_THRESHOLD = DUPLICATE_THRESHOLD
 MAX_DISTANCE = 12
 NEIGHBOURS = 16  # candidates looked at per photo
 HASH_DECODE_SIDE = 256  # decode size when a hash is computed on demand (JPEG draft mode makes this cheap)
+STACK_HASH_BUDGET = 16  # photos a search may hash from disk (a library indexed before hashes existed fills slowly)
 
 HashProgress = Callable[[int, int], bool]  # (hashed, to hash) -> keep going
 
@@ -102,7 +103,8 @@ class Duplicates:
     def stacks(self, hits: Sequence[SearchHit], threshold: float = DEFAULT_THRESHOLD) -> list[list[int]]:
         """Near-duplicates among search results: photo ids per stack of two or more, the best copy first (largest,
         then oldest: the one a stacked tile shows), stacks in the order their best-ranked member comes in ``hits``.
-        Uses stored vectors and hashes; hashes missing from the cache are computed."""
+        Uses stored vectors and hashes; at most :data:`STACK_HASH_BUDGET` missing hashes are computed (best-ranked
+        first), so a search stays quick on a library indexed before hashes existed; later searches stack more."""
         ids = [h.photo.id for h in hits]
         vecs = self._vindex().get(ids)
         ids = [i for i in ids if i in vecs]
@@ -118,17 +120,18 @@ class Duplicates:
         if not near:
             return []
         photos = self._usable({h.photo.id: h.photo for h in hits if h.photo.id in near})
-        hashes = self.hashes(photos.values())
+        hashes = self.hashes(photos.values(), limit=STACK_HASH_BUDGET)
         found = [g for g, _ in star_groups(sorted(photos, key=lambda i: best_first(photos[i])), near, hashes)]
         rank = {pid: i for i, pid in enumerate(ids)}
         return sorted(found, key=lambda g: min(rank[i] for i in g))
 
-    def hashes(self, photos: Iterable[Photo], progress: HashProgress | None = None) -> dict[int, ImageHash]:
-        """photo id -> perceptual hash: from the cache, else computed from the file and cached. Files that cannot
-        be read now get none (they then confirm no group)."""
+    def hashes(self, photos: Iterable[Photo], progress: HashProgress | None = None, *, limit: int | None = None
+               ) -> dict[int, ImageHash]:
+        """photo id -> perceptual hash: from the cache, else computed from the file (the first ``limit`` missing
+        ones, in the given order) and cached. Files that cannot be read now get none (they confirm no group)."""
         photos = list(photos)
         out = self.catalog.image_hashes([p.id for p in photos], HASH_VERSION)
-        todo = [p for p in photos if p.id not in out and p.state == PhotoState.OK]
+        todo = [p for p in photos if p.id not in out and p.state == PhotoState.OK][:limit]
         fresh: list[tuple[int, str | None, ImageHash]] = []
         for n, p in enumerate(todo):
             if progress is not None and not progress(n, len(todo)):
