@@ -1,15 +1,17 @@
-"""Removable chips beside the search box: what narrows or steers the search besides its text (a date read from the
+"""Removable chips under the search box: what narrows or steers the search besides its text (a date read from the
 query, a camera, photos marked More / Less like this). Clicking a chip's × removes what it stands for."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from photoseek.core.domain import FilterKind
 from photoseek.gui.controllers.search import Chip
 
-ICONS = {FilterKind.DATE: "📅", FilterKind.CAMERA: "📷", FilterKind.MORE: "+", FilterKind.LESS: "−"}
+PREFIX = {FilterKind.DATE: "Taken ", FilterKind.CAMERA: "Camera: ", FilterKind.MORE: "More like ", FilterKind.LESS: "Less like "}
+MAX_TEXT = 180  # a chip's text is elided beyond this many pixels; the full text is in its tooltip
 TIPS = {FilterKind.DATE: "Read from your query as a date filter. × searches without it.",
         FilterKind.CAMERA: "Read from your query as a camera filter. × searches without it.",
         FilterKind.MORE: "More like this photo. × stops steering the results towards it.",
@@ -27,7 +29,9 @@ class ChipView(QFrame):
         super().__init__()
         self.chip = chip
         self.setObjectName(f"chip_{chip.kind.value}")
-        self.setToolTip(TIPS[chip.kind])
+        text = PREFIX[chip.kind] + chip.text
+        self.setToolTip(f"{text}\n{TIPS[chip.kind]}")
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setStyleSheet(f"QFrame#{self.objectName()} {{ background: {COLOURS[chip.kind]}; border: 1px solid "
                            "rgba(0,0,0,40); border-radius: 11px; } QLabel { background: transparent; color: #202124; }"
                            "QToolButton { border: none; background: transparent; color: #5f6368; font-weight: bold; }"
@@ -35,8 +39,8 @@ class ChipView(QFrame):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(9, 1, 3, 1)
         lay.setSpacing(3)
-        self.label = QLabel(f"{ICONS[chip.kind]} {chip.text}")
-        self.label.setMaximumWidth(220)
+        self.label = QLabel()
+        self.label.setText(QFontMetrics(self.label.font()).elidedText(text, Qt.TextElideMode.ElideMiddle, MAX_TEXT))
         self.button = QToolButton()
         self.button.setText("×")
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from photoseek.core.domain import Folder, Sort
 from photoseek.gui.controllers.search import Filters, SearchController
@@ -79,11 +79,14 @@ class SearchBar(QWidget):
         folders_btn.clicked.connect(self.folders_requested)
         settings_btn = QPushButton("Settings…")
         settings_btn.clicked.connect(self.settings_requested)
-        top = QHBoxLayout(self)
-        top.setContentsMargins(12, 10, 12, 10)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 10)
+        outer.setSpacing(6)
+        top = QHBoxLayout()
         top.setSpacing(8)
+        outer.addLayout(top)
+        outer.addWidget(self.chips, 0, Qt.AlignmentFlag.AlignLeft)  # a line under the search box, only with chips
         top.addWidget(self.search, 1)
-        top.addWidget(self.chips)
         for w in (self.folder_combo, self.camera_combo, self.date_from, self.date_to, self.sort_combo):
             top.addWidget(w)
         top.addSpacing(6)
