@@ -1,6 +1,7 @@
 """Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state,
-the Duplicates view and a result stack opened (a second folder holds resized, recompressed and cropped copies of a
-few photos, so the results stack them under an "×N" badge).
+the divider between matches and weaker results (closed and open), the chips of a refined search, the Duplicates
+view and a result stack opened (a second folder holds resized, recompressed and cropped copies of a few photos, so
+the results stack them under an "×N" badge).
 
     PYTHONPATH=src QT_QPA_PLATFORM=offscreen python bench/screenshots.py [--photos DIR|demo] [--model basic|tiny]
 
@@ -99,6 +100,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--model", default="basic", help="model pack (default: the built-in pack; 'tiny': colour test pack)")
     ap.add_argument("--query", default="sunset over the sea")
+    ap.add_argument("--divider-query", default="a kite flying in the sky")
+    ap.add_argument("--chip-query", default="boats this year")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -120,6 +123,7 @@ def main() -> int:
     from PySide6.QtGui import QPainter
     from PySide6.QtWidgets import QApplication
 
+    from photoseek.core.domain import FilterKind
     from photoseek.core.library import Library
     from photoseek.gui.app import make_app
     from photoseek.gui.main_window import MainWindow
@@ -173,7 +177,8 @@ def main() -> int:
     wait(lambda: win.model.rowCount() > 0)
     win.select_row(0)
     visible = min(win.model.rowCount(), 24)
-    wait(lambda: all(win.thumbs.pixmap(h.photo) is not None for r in range(visible) if (h := win.model.hit(r))))
+    shown = [h for h in (win.model.hit(r) for r in range(visible)) if h is not None]
+    wait(lambda: all(win.thumbs.pixmap(h.photo) is not None for h in shown))
     wait(lambda: win.details.image.pixmap() is not None and not win.details.image.pixmap().isNull(), 3000)
     settle()
     if os.environ.get("SHOTS_DEBUG"):
@@ -199,8 +204,33 @@ def main() -> int:
     composed.save(str(out / "context-menu.png"))
     menu.close()
 
-    # 4. preview
-    dlg = win.open_preview(0)
+    # 4. the divider: matches, then "N weaker results"; a click opens them
+    def show(query: str) -> None:
+        win.search.setText(query)
+        win.search_now()
+        wait(lambda: f"“{query}”" in win.header.text())
+        rows = [r for r in range(min(win.model.rowCount(), 24)) if win.model.hit(r) is not None]
+        wait(lambda: all(win.thumbs.pixmap(win.model.hit(r).photo) is not None for r in rows))
+        settle()
+
+    show(args.divider_query)
+    win.grab().save(str(out / "divider.png"))
+    win.model.toggle_weaker()
+    settle()
+    win.grab().save(str(out / "divider-open.png"))
+
+    # 5. chips: a date read from the query, and a photo marked "More like this"
+    show(args.chip_query)
+    second = next((r for r in range(1, win.model.rowCount()) if win.model.hit(r) is not None), None)
+    if second is not None:
+        hit = win.model.hit(second)
+        win.searcher.mark(hit, FilterKind.MORE)
+        wait(lambda: len(win.search_bar.chips.chips) == 2)
+        settle(600)
+    win.grab().save(str(out / "chips.png"))
+
+    # 6. preview
+    dlg = win.open_preview(win.view.results().photo_row(-1, +1) or 0)
     assert dlg is not None
     dlg.resize(1100, 720)
     wait(lambda: dlg.image.pixmap() is not None and dlg.image.pixmap().width() > 300, 5000)

@@ -1,7 +1,5 @@
 """The main window: lays out the search bar, result grid, details pane, message and status bars, and wires the
-controllers' signals to them.
-
-Policy lives in :mod:`photoseek.gui.controllers` (search, indexing, watching, activity, folders, settings),
+controllers' signals to them. Policy lives in :mod:`photoseek.gui.controllers` (search, indexing, watching, activity, folders, settings),
 drawing in :mod:`photoseek.gui.widgets`, photo chores in :mod:`photoseek.gui.actions`, pools and the bridge in
 :mod:`photoseek.gui.services`. Nothing here touches the disk, the database or a model.
 """
@@ -106,17 +104,15 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         bar, s, st, v = self.search_bar, self.searcher, self.status, self.view
-        bar.search.textChanged.connect(s.text_changed)
+        bar.follow(s)  # typing, filters and chips go to the search controller; its text and chips come back
         bar.search.returnPressed.connect(self.search_now)
         bar.search.down_pressed.connect(self._into_results)
-        bar.filters_changed.connect(s.set_filters)
         bar.folders_requested.connect(self.open_folders)
         bar.settings_requested.connect(self.open_settings)
         bar.duplicates_requested.connect(self.open_duplicates)
         s.results.connect(self._show_results)
         s.cleared.connect(self._cleared)
         s.failed.connect(self.message.show_error)
-        s.by_example.connect(bar.search.clear_quietly)
         v.open_requested.connect(self.open_preview)
         v.customContextMenuRequested.connect(self._context_menu)
         v.zoom_requested.connect(lambda steps: self.set_cell_size(self.delegate.cell + int(steps * ZOOM_STEP)))
@@ -130,8 +126,8 @@ class MainWindow(QMainWindow):
         a.bar.connect(st.set_bar)
         a.pause_state.connect(st.set_pause)
         a.notice.connect(lambda text: st.showMessage(text, 4000))
-        a.library_changed.connect(s.rerun)  # an index run ended: fresh results, then the right page
-        a.library_changed.connect(self._update_page)
+        for slot in (s.rerun, self._update_page, s.load_cameras):  # an index run ended: fresh results, the page,
+            a.library_changed.connect(slot)  # and the cameras new photos may name
         a.results_stale.connect(s.schedule_refresh)
         st.pause_clicked.connect(a.toggle_pause)
         st.zoom_changed.connect(self.set_cell_size)
@@ -142,6 +138,7 @@ class MainWindow(QMainWindow):
             "Switching model pack", "Computing its vectors now; searches use the current pack until that finishes.",
             kind=MessageKind.INFO))
         self.photo_actions.similar_requested.connect(s.find_similar)
+        self.photo_actions.steer_requested.connect(s.mark)
         self.photo_actions.notice.connect(st.showMessage)
         for source in (self.folders, a, c, self.photo_actions):
             source.failed.connect(self.message.show_error)
@@ -205,6 +202,7 @@ class MainWindow(QMainWindow):
 
     def _folders_loaded(self, folders: list[Folder]) -> None:
         self.search_bar.set_folders(folders)
+        self.searcher.load_cameras()
         self.searcher.filters = self.search_bar.filters()  # a removed folder falls back to "All folders"
         self._update_page()
 
@@ -239,7 +237,8 @@ class MainWindow(QMainWindow):
 
     def build_context_menu(self, row: int) -> QMenu | None:
         hit = self.model.hit(row)
-        return None if hit is None else self.photo_actions.menu(hit, lambda: self.open_preview(row), self)
+        return None if hit is None else self.photo_actions.menu(hit, lambda: self.open_preview(row), self,
+                                                                steer=self.searcher.active)
 
     def _context_menu(self, pos: QPoint) -> None:
         idx = self.view.indexAt(pos)
