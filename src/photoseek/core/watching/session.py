@@ -125,8 +125,13 @@ class WatchSession:
         return roots
 
     def start(self) -> None:
-        self.watcher.start()  # events from now on are queued while the catch-up scan runs
-        self.worker.start()
+        """Observe, then work. When either fails to start, what did start is stopped and the error raised."""
+        try:
+            self.watcher.start()  # events from now on are queued while the catch-up scan runs
+            self.worker.start()
+        except BaseException:
+            self.watcher.stop()
+            raise
 
     def _mode_changed(self, folder: str, mode: WatchMode | None, reason: str) -> None:
         modes, reasons = self.watcher.modes(), self.watcher.reasons()
