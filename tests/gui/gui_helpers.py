@@ -29,3 +29,29 @@ def watcher_threads() -> list[str]:
     """Live threads that belong to folder watching: watchdog's observers/emitters and the core's own."""
     return [t.name for t in threading.enumerate() if t.is_alive() and (
         t.name.startswith("photoseek") or type(t).__module__.split(".")[0] == "watchdog")]
+
+
+def bench_library(tmp_path: Path, originals: list[str], copies, *, old: bool = False):  # noqa: ANN001, ANN201
+    """A library with the built-in pack over some bench photos and the edited copies ``copies(folder)`` makes,
+    indexed. ``old``: the originals get an old file date (so they are the oldest copies). Skips without the pack."""
+    import os
+    import shutil
+
+    import pytest
+
+    from photoseek.core.library import Library
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "models" / "basic" / "config.json").is_file():
+        pytest.skip("models/basic is not built")
+    pics = tmp_path / "Pictures"
+    pics.mkdir()
+    for name in originals:
+        shutil.copy(root / "bench" / "photos" / f"{name}.jpg", pics / f"{name}.jpg")
+        if old:
+            os.utime(pics / f"{name}.jpg", (1_500_000_000, 1_500_000_000))
+    copies(pics)
+    lib = Library(tmp_path / "library", model=str(root / "models" / "basic"), threads=2)
+    lib.add_folder(pics)
+    lib.index()
+    return lib

@@ -4,33 +4,23 @@ the GUI thread never waits for the search."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+from gui_helpers import bench_library
 from PIL import Image
 
 from photoseek.core.library import Library
 
-ROOT = Path(__file__).resolve().parents[2]
-BASIC = ROOT / "models" / "basic"
-
 
 @pytest.fixture
 def dup_library(tmp_path: Path) -> Library:
-    if not (BASIC / "config.json").is_file():
-        pytest.skip("models/basic is not built")
-    pics = tmp_path / "Pictures"
-    pics.mkdir()
-    for name in ("cat", "coffee_cup", "orange_flower", "yellow_flower"):
-        shutil.copy(ROOT / "bench" / "photos" / f"{name}.jpg", pics / f"{name}.jpg")
-        os.utime(pics / f"{name}.jpg", (1_500_000_000, 1_500_000_000))
-    for name in ("cat", "coffee_cup"):
-        with Image.open(pics / f"{name}.jpg") as im:
-            im.resize((im.width * 2 // 3, im.height * 2 // 3)).save(pics / f"{name} (small).jpg", quality=75)
-    lib = Library(tmp_path / "library", model=str(BASIC), threads=2)
-    lib.add_folder(pics)
-    lib.index()
+    def copies(pics: Path) -> None:
+        for name in ("cat", "coffee_cup"):
+            with Image.open(pics / f"{name}.jpg") as im:
+                im.resize((im.width * 2 // 3, im.height * 2 // 3)).save(pics / f"{name} (small).jpg", quality=75)
+
+    lib = bench_library(tmp_path, ["cat", "coffee_cup", "orange_flower", "yellow_flower"], copies, old=True)
     yield lib
     lib.close()
 

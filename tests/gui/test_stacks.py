@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+from gui_helpers import bench_library
 from PIL import Image
 
 from photoseek.core.domain import Photo, PhotoState, SearchHit
 from photoseek.core.library import Library
 from photoseek.gui.widgets.results_model import ResultsModel, StackRole
 from photoseek.gui.widgets.stacks import Stacks
-
-ROOT = Path(__file__).resolve().parents[2]
-BASIC = ROOT / "models" / "basic"
 
 
 def _hits(n: int) -> list[SearchHit]:
@@ -72,18 +69,12 @@ def test_a_stack_with_a_matching_copy_is_a_match_and_opens_before_the_divider(ap
 
 @pytest.fixture
 def cat_library(tmp_path: Path) -> Library:
-    if not (BASIC / "config.json").is_file():
-        pytest.skip("models/basic is not built")
-    pics = tmp_path / "Pictures"
-    pics.mkdir()
-    for name in ("cat", "coffee_cup", "horse_silhouette", "ladybird"):
-        shutil.copy(ROOT / "bench" / "photos" / f"{name}.jpg", pics / f"{name}.jpg")
-    with Image.open(pics / "cat.jpg") as im:
-        im.resize((im.width // 2, im.height // 2)).save(pics / "cat_small.jpg", quality=80)
-        im.crop((im.width // 15, 0, im.width, im.height)).save(pics / "cat_cropped.jpg", quality=85)
-    lib = Library(tmp_path / "library", model=str(BASIC), threads=2)
-    lib.add_folder(pics)
-    lib.index()
+    def copies(pics: Path) -> None:
+        with Image.open(pics / "cat.jpg") as im:
+            im.resize((im.width // 2, im.height // 2)).save(pics / "cat_small.jpg", quality=80)
+            im.crop((im.width // 15, 0, im.width, im.height)).save(pics / "cat_cropped.jpg", quality=85)
+
+    lib = bench_library(tmp_path, ["cat", "coffee_cup", "horse_silhouette", "ladybird"], copies)
     yield lib
     lib.close()
 
