@@ -126,3 +126,11 @@ def test_label_says_how_the_date_was_read():
     assert _read("sunset last summer").dates.label == "last summer 2026 (Jun–Aug)"
     assert _read("snow in december").dates.label == "December (any year)"
     assert _read("photos from last week").dates.label == "last week (9–15 Nov 2026)"
+
+
+def test_without_a_locale_the_environments_month_names_count(monkeypatch):
+    for var in ("LANGUAGE", "LC_ALL", "LC_TIME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    f = read_query("Schnee im Dezember", TODAY)
+    assert f.text == "Schnee" and f.dates is not None and sorted(f.dates.months) == [12]

@@ -86,9 +86,7 @@ class Library:
     # lifecycle ------------------------------------------------------------------------------------------------
     def close(self) -> None:
         """Save what is in memory and release files. Safe to call twice."""
-        with self._lock:  # sessions start under the lock: this one has started
-            watch = self._watch
-        if watch is not None:
+        if (watch := self._watch) is not None:
             watch.stop()
             watch.join(30)
         with self._lock:
@@ -232,8 +230,6 @@ class Library:
         options = WatchOptions(settle_s, catch_up, force_polling, poll_interval_s, check_interval_s, purge_after_s,
                                purge_every_s, max_batch, skip_hidden=self.settings.skip_hidden)
         with self._lock:
-            if self._closed:
-                raise CatalogError("the library is closed")
             if self._watch is not None and self._watch.is_alive():
                 return self._watch
 
@@ -246,8 +242,8 @@ class Library:
 
             session = WatchSession(self.indexer, self.watch_record, lambda: [f.path for f in self.catalog.folders()],
                                    options, on_progress=on_progress, on_finished=finished)
-            session.start()  # kept only once started: close() must never join a session that did not start
             self._watch = session
+        session.start()
         return session
 
     def watch_modes(self) -> dict[str, WatchMode]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, default_locale
 from babel.dates import get_month_names
 
 from photoseek.core.domain import DateRange
@@ -126,14 +126,22 @@ def _season(name: str, y: int) -> _Span:
     return _Span(start, end, f"{label} ({ABBR[first]}–{ABBR[(first + 1) % 12 + 1]})")
 
 
+def environment_locale() -> str | None:
+    """The locale the environment asks for dates in (LANGUAGE, LC_ALL, LC_TIME, LANG), e.g. "de_DE"."""
+    try:
+        return default_locale(("LANGUAGE", "LC_ALL", "LC_TIME", "LANG"))
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
 class _Reader:
     """Recursive descent over the plain words of a query."""
 
     def __init__(self, words: Sequence[str], today: date, locale: str | None) -> None:
         self.w = [w.lower().strip(",.;!?") for w in words]
         self.today = today
-        self.locale = locale
-        self.months = month_names(locale)
+        self.locale = locale or environment_locale()
+        self.months = month_names(self.locale)
         # a month name only the user's language has is no English word: it is a date even without a preposition
         self.local_months = set(self.months) - set(month_names(None))
 
@@ -300,7 +308,7 @@ def _between(a: _Span, b: _Span) -> DateRange:
 def read_dates(words: Sequence[str], today: date | None = None,
                locale: str | None = None) -> tuple[DateRange | None, list[int]]:
     """The date filter that ``words`` (a query's plain words, in order) ask for, and the indexes of the words
-    that said it. Several expressions narrow each other ("after 2015 before 2018"). ``(None, [])`` when none."""
+    that said it. ``locale`` (default: the environment's) adds its month names and its first day of the week. Several expressions narrow each other ("after 2015 before 2018"). ``(None, [])`` when none."""
     r = _Reader(words, today or date.today(), locale)
     found: DateRange | None = None
     used: list[int] = []

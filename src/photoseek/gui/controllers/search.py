@@ -82,11 +82,12 @@ class SearchController(QObject):
         self.last_query_s = 0.0
         self._typed = ""
         self._gen = 0
-        # (id, state) and stacks last delivered: a photo going offline repaints too
-        self._shown: tuple[list[tuple[int, str]], list[list[int]]] = ([], [])
+        # (id, state, match) and stacks last delivered: a photo going offline or crossing the cutoff repaints too
+        self._shown: tuple[list[tuple[int, str, bool]], list[list[int]]] = ([], [])
         self.marked: dict[int, tuple[FilterKind, str]] = {}  # photo id -> More or Less, and its name (in order)
         self.query: QueryFilters | None = None  # how the current text was read
-        self.locale = QLocale.system().name()  # month names in the query may be the user's language
+        # month names in the query may be the user's language ("C": none set here, the environment decides)
+        self.locale = QLocale.system().name() if QLocale.system().name() not in ("C", "POSIX") else None
         self._closed = False
 
     @property
@@ -207,7 +208,7 @@ class SearchController(QObject):
             return
         self.query, hits, stacks = answer if answer is not None else (None, [], [])
         self.chips.emit(self._chips())
-        shown = [(h.photo.id, str(h.photo.state)) for h in hits], stacks
+        shown = [(h.photo.id, str(h.photo.state), h.match) for h in hits], stacks
         if shown == self._shown and not fresh:
             return  # nothing changed for the user
         self._shown = shown
