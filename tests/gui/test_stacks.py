@@ -108,4 +108,8 @@ def test_search_shows_copies_as_one_tile_whose_badge_opens_them(app, qtbot, cat_
     badge = win.delegate.stack_badge(win.view.visualRect(top), top, win.view.font())
     QTest.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=badge.center())
     qtbot.waitUntil(lambda: win.model.rowCount() == len(win.model.hits) - 2, timeout=3000)
+    win.view.setFocus()
+    win.select_row(0)
+    QTest.keyClick(win.view, Qt.Key.Key_Space)  # the keyboard opens it too
+    assert win.model.rowCount() == len(win.model.hits) and win.view.currentIndex().row() == 0
     win.close()

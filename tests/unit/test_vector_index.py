@@ -154,3 +154,16 @@ def test_read_only_refresh_without_saved_index_rebuilds_in_memory(tmp_path, cat)
     reader.refresh()
     assert len(reader) == 4
     assert not (tmp_path / "indexes" / f"{MODEL}.usearch").exists()  # a reader never writes
+
+
+def test_neighbours_of_every_photo_above_a_score(tmp_path, cat):
+    rng = np.random.default_rng(3)
+    vecs = _unit(rng, 12)
+    near = vecs[2] + 0.05 * _unit(rng, 1)[0]  # a near copy of photo 3
+    vi = _index(tmp_path, cat)
+    vi.add(list(range(1, 14)), np.vstack([vecs, near / np.linalg.norm(near)]), version=1)
+    out = vi.neighbours(4, 0.95)
+    assert set(out) == {3, 13}  # only the pair clears the score; nobody is its own neighbour
+    assert [j for j, _ in out[3]] == [13] and out[13][0][0] == 3 and out[3][0][1] >= 0.95
+    assert all(len(ns) <= 4 for ns in vi.neighbours(4, -1.0).values())
+    assert _index(tmp_path / "empty", cat).neighbours(4, 0.0) == {}

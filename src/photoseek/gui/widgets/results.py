@@ -277,6 +277,9 @@ class ResultsView(QListView):
                 self.results().toggle_weaker()
             elif event.key() != Qt.Key.Key_Space:
                 self.open_requested.emit(row)
+            elif self.currentIndex().data(StackRole) is not None:  # Space opens or folds a stack, like its badge
+                if (top := self.results().toggle_stack(row)) is not None:
+                    self.stack_toggled.emit(top)
             else:
                 super().keyPressEvent(event)
             return

@@ -34,9 +34,10 @@ class StackMark:
     @property
     def tooltip(self) -> str:
         if self.top:
-            action = "click the badge to fold them" if self.expanded else "click the badge to show them"
-            return f"{self.size} copies of this photo (resized, recompressed or cropped): {action}"
-        return "A copy of the photo before it: click the badge to fold the copies"
+            action = "fold them" if self.expanded else "show them"
+            return f"{self.size} copies of this photo (resized, recompressed or cropped): click the badge or press " \
+                   f"Space to {action}"
+        return "A copy of the photo before it: click the badge or press Space to fold the copies"
 
 
 class Stacks:
