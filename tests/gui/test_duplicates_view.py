@@ -60,6 +60,8 @@ def test_duplicates_view_shows_groups_best_first_and_reveals_without_deleting(ap
 
 
 def test_duplicates_header_texts() -> None:
-    from photoseek.gui.text import duplicates_header
+    from photoseek.gui.text import duplicates_header, stacked_note
 
     assert duplicates_header([]).startswith("No near-duplicates found")
+    assert stacked_note([]) == "" and stacked_note([[1, 2]]) == " · 1 copy stacked"
+    assert stacked_note([[1, 2, 3], [4, 5]]) == " · 3 copies stacked"

@@ -93,6 +93,7 @@ def test_search_shows_copies_as_one_tile_whose_badge_opens_them(app, qtbot, cat_
     win.search_now()
     qtbot.waitUntil(lambda: win.model.rowCount() > 0, timeout=15000)
     assert len(win.model.hits) == win.model.rowCount() + 2
+    assert win.header.text().endswith(" · 2 copies stacked")
     top = win.model.index(0, 0)
     mark = top.data(StackRole)
     assert mark is not None and mark.size == 3 and not mark.expanded

@@ -29,7 +29,7 @@ from photoseek.gui.dialogs.folders import FoldersDialog
 from photoseek.gui.dialogs.preview import PreviewDialog
 from photoseek.gui.dialogs.settings import SettingsDialog
 from photoseek.gui.services import Services
-from photoseek.gui.text import offline_message, results_header
+from photoseek.gui.text import offline_message, results_header, stacked_note
 from photoseek.gui.widgets.empty_page import EmptyPage, HintPage
 from photoseek.gui.widgets.message_bar import MessageBar, MessageKind
 from photoseek.gui.widgets.results import MAX_CELL, MIN_CELL
@@ -193,7 +193,8 @@ class MainWindow(QMainWindow):
             self.message.hide_error()
         self.splitter.show_hits(r.hits, r.fresh, r.stacks)
         m = self.model
-        self.header.setText(results_header(len(m.match_hits), len(m.weaker_hits), r.label, r.sort, r.limit))
+        header = results_header(len(m.match_hits), len(m.weaker_hits), r.label, r.sort, r.limit)
+        self.header.setText(header + stacked_note(r.stacks))
         self._update_page()
 
     def _cleared(self) -> None:

@@ -79,6 +79,12 @@ def results_header(matches: int, weaker: int, label: str, sort: Sort, limit: int
     return f"{count} for {label} · {SORT_TEXT.get(sort, '')}{more}"
 
 
+def stacked_note(stacks: list[list[int]]) -> str:
+    """`` · 2 copies stacked``: why the grid shows fewer tiles than the header counts photos ("" without stacks)."""
+    copies = sum(len(s) - 1 for s in stacks)
+    return f" · {copies:,} {'copies' if copies != 1 else 'copy'} stacked" if copies else ""
+
+
 def offline_message(paths: list[str]) -> tuple[str, str]:
     """Message and hint when library folders cannot be reached (an unplugged drive)."""
     more = f" (+{len(paths) - 1} more)" if len(paths) > 1 else ""
