@@ -63,5 +63,4 @@ def test_duplicates_header_texts() -> None:
     from photoseek.gui.text import duplicates_header, stacked_note
 
     assert duplicates_header([]).startswith("No near-duplicates found")
-    assert stacked_note([]) == "" and stacked_note([[1, 2]]) == " · 1 copy stacked"
-    assert stacked_note([[1, 2, 3], [4, 5]]) == " · 3 copies stacked"
+    assert stacked_note(0) == "" and stacked_note(1) == " · 1 copy stacked" and stacked_note(3) == " · 3 copies stacked"

@@ -63,6 +63,7 @@ def test_a_stack_with_a_matching_copy_is_a_match_and_opens_before_the_divider(ap
     model.set_hits(hits, stacks=Stacks([[4, 1]]))  # the best copy (4) is a weaker hit, its copy 1 a match
     assert [h.photo.id for h in model.matches] == [0, 4] and [h.photo.id for h in model.weaker] == [2, 3, 5]
     assert len(model.match_hits) == 3 and len(model.weaker_hits) == 3 and model.divider_row == 2
+    assert model.stacked_matches() == 1
     assert model.toggle_stack(1) == 1
     assert [model.hit(r).photo.id for r in range(3)] == [0, 4, 1] and model.divider_row == 3
 

@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         self.splitter.show_hits(r.hits, r.fresh, r.stacks)
         m = self.model
         header = results_header(len(m.match_hits), len(m.weaker_hits), r.label, r.sort, r.limit)
-        self.header.setText(header + stacked_note(r.stacks))
+        self.header.setText(header + stacked_note(m.stacked_matches()))
         self._update_page()
 
     def _cleared(self) -> None:

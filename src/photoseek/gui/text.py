@@ -79,9 +79,8 @@ def results_header(matches: int, weaker: int, label: str, sort: Sort, limit: int
     return f"{count} for {label} · {SORT_TEXT.get(sort, '')}{more}"
 
 
-def stacked_note(stacks: list[list[int]]) -> str:
-    """`` · 2 copies stacked``: why the grid shows fewer tiles than the header counts photos ("" without stacks)."""
-    copies = sum(len(s) - 1 for s in stacks)
+def stacked_note(copies: int) -> str:
+    """`` · 2 copies stacked``: why the grid shows fewer tiles than the header counts matches ("" for none)."""
     return f" · {copies:,} {'copies' if copies != 1 else 'copy'} stacked" if copies else ""
 
 

@@ -162,6 +162,11 @@ class ResultsModel(QAbstractListModel):
         self.dataChanged.emit(idx, idx)
         self.weaker_toggled.emit(self.expanded)
 
+    def stacked_matches(self) -> int:
+        """How many copies among the matches are folded under another photo's tile (open stacks included)."""
+        tops = {h.photo.id for h in self.match_hits} & set(self.stacks.members)
+        return sum(len(self.stacks.members[t]) - 1 for t in tops)
+
     def toggle_stack(self, row: int) -> int | None:
         """Open or fold the stack of the photo on ``row``: its copies come right after its first photo. Returns the
         row of that first photo (None: not stacked)."""
