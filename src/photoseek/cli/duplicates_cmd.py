@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from datetime import datetime
+from typing import Any
 
 from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState
 from photoseek.core.library import Library
@@ -45,8 +46,33 @@ def _line(p: Photo, best: bool) -> str:
     return f"  {'best' if best else '    '}  {dims:>11}  {human_bytes(p.size):>9}  {when}  {p.path}{flag}"
 
 
+class _HashBar:
+    """A progress bar on a terminal while photos indexed before hashes existed are hashed from disk (once)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> bool:
+        if self.bar is None and total and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc="Comparing photos", total=total, unit=" photos", file=sys.stderr, leave=False)
+        if self.bar is not None:
+            self.bar.n = done
+            self.bar.refresh()
+        return True
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def run(lib: Library, a: argparse.Namespace) -> int:
-    groups = lib.duplicates.groups(a.threshold)
+    bar = _HashBar()
+    try:
+        groups = lib.duplicates.groups(a.threshold, progress=bar)
+    finally:
+        bar.close()
     if a.json:
         print(json.dumps([g.to_json() for g in groups], ensure_ascii=False))
         return 0

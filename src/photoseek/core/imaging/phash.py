@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 from PIL import Image
 
-HASH_VERSION = 1  # stored with every cached hash: a change to the algorithm makes old hashes stale
+HASH_VERSION = 2  # stored with every cached hash: a change makes old ones stale (1: the whole photo only)
 _SIZE = 32
 _LOW = 8
 # (left, top, right, bottom) as fractions: the whole photo first, then the crops a copy may have been cut to
