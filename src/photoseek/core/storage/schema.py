@@ -58,6 +58,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE photos ADD COLUMN missing_since REAL;
     """,
+    # 3: perceptual hashes (the near-duplicate check), cached per photo; stale when content_hash or version differs
+    """
+    CREATE TABLE image_hashes (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        content_hash TEXT,
+        version INTEGER NOT NULL,
+        phash BLOB NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
