@@ -76,6 +76,7 @@ def test_download_cancel_resume_then_search_switches_to_clip(open_window, librar
 
     dlg, card = models_page(win, qtbot)
     assert card.action.text() == "Download" and card.action.isVisible()
+    assert dlg.models_page.in_use.text() == "Search uses: <b>Tiny test pack (built in)</b>"
     assert "MB download" in card.facts.text() and "English" in card.facts.text()
     assert card.note.text().startswith("English. Good everyday search")
     hub.faults.chunk_delay = 0.02  # a slow line, so Cancel lands mid-file
@@ -117,6 +118,7 @@ def test_download_cancel_resume_then_search_switches_to_clip(open_window, librar
     assert switched == [CLIP] and library.model_id == CLIP and library.target_model() is None
     assert any(t.startswith("Improving search: ") and f"of {len(COLOURS)} photos" in t for t in status)
     assert state(win) == ModelState.ACTIVE and card.state.text() == "✓ In use" and not card.action.isVisible()
+    qtbot.waitUntil(lambda: "CLIP ViT-B/32 (OpenAI) int8" in dlg.models_page.in_use.text(), timeout=5000)
     # the grid re-ran the query with the new model
     want = [(h.photo.path, round(h.score, 4)) for h in library.search("red")]
     qtbot.waitUntil(lambda: [(h.photo.path, round(h.score, 4)) for h in win.model.hits] == want, timeout=10000)
@@ -168,7 +170,7 @@ def test_the_clip_offer_is_shown_once_per_library(open_window, library, qtbot, t
     win = open_window()
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=20000)
     text = win.banner.text.text()
-    assert "basic built-in model" in text and "CLIP ViT-B/32 (OpenAI) (" in text and "MB)" in text
+    assert "basic built-in model" in text and "download CLIP (" in text and "MB)" in text
     assert library.settings.gui.get(BANNER_KEY) is True
     qtbot.mouseClick(win.banner.button, Qt.MouseButton.LeftButton)  # opens Settings -> Models
     assert not win.banner.isVisible()

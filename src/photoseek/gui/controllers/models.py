@@ -80,6 +80,7 @@ class ModelsController(QObject):
         self.indexer = indexer
         self.rows: list[ModelRow] = []
         self.loaded = False
+        self.active_name = ""  # the pack search uses now, as people read it
         self._cancel: threading.Event | None = None
         self._downloading: str | None = None
         self._target: str | None = None  # a switch this controller knows to be pending
@@ -106,7 +107,10 @@ class ModelsController(QObject):
         if error is not None or snap is None:
             self.failed.emit(error)
             return
-        active = next((m.id for m in snap.infos if m.active), None)
+        active_info = next((m for m in snap.infos if m.active), None)
+        active = active_info.id if active_info else None
+        if active_info is not None:
+            self.active_name = active_info.name + (" (built in)" if active_info.builtin else "")
         old = {r.id: r for r in self.rows}
         rows = []
         for m in snap.available:

@@ -7,6 +7,8 @@ runs there, so closing the dialog does not stop it and reopening shows where it 
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
@@ -42,6 +44,8 @@ class ModelCard(QFrame):
         self.entry_id = entry_id
         self.title = QLabel()
         self.title.setObjectName("modelTitle")
+        self.tag = QLabel("Recommended")
+        self.tag.setObjectName("modelTag")
         self.facts = QLabel()
         self.facts.setObjectName("muted")
         self.note = QLabel()
@@ -67,7 +71,9 @@ class ModelCard(QFrame):
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         head = QHBoxLayout()
-        head.addWidget(self.title, 1)
+        head.addWidget(self.title)
+        head.addWidget(self.tag)
+        head.addStretch(1)
         head.addWidget(self.state)
         head.addWidget(self.discard)
         head.addWidget(self.action)
@@ -93,7 +99,8 @@ class ModelCard(QFrame):
 
     def show_row(self, row: ModelRow) -> None:
         e = row.model.entry
-        self.title.setText(e.name + ("   ·  recommended" if e.default else ""))
+        self.title.setText(e.name)
+        self.tag.setVisible(e.default)
         self.facts.setText(f"{human_size(e.download_bytes)} download · {languages_text(e.languages)} · "
                            f"{e.license} licence")
         self.note.setText(e.quality)
@@ -139,6 +146,7 @@ class ModelsPage(QWidget):
                        "are the only thing PhotoSeek does online; a stopped download resumes where it left off.")
         intro.setWordWrap(True)
         intro.setObjectName("muted")
+        self.in_use = QLabel()
         self.loading = QLabel("Loading the model catalog…")
         self.list = QWidget()
         self.list_layout = QVBoxLayout(self.list)
@@ -153,6 +161,7 @@ class ModelsPage(QWidget):
         scroll.setWidget(self.list)
         col = QVBoxLayout(self)
         col.addWidget(intro)
+        col.addWidget(self.in_use)
         col.addWidget(scroll, 1)
         controller.rows_changed.connect(self._fill)
         controller.row_changed.connect(self._update)
@@ -167,6 +176,7 @@ class ModelsPage(QWidget):
 
     def _fill(self) -> None:
         self.loading.hide()
+        self.in_use.setText(f"Search uses: <b>{html.escape(self.controller.active_name)}</b>")
         for row in self.controller.rows:
             if row.id not in self.cards:
                 self.cards[row.id] = card = ModelCard(self.controller, row.id)

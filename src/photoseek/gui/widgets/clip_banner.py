@@ -40,6 +40,7 @@ class ClipBanner(QFrame):
 
     def show_offer(self, offer: ClipOffer) -> None:
         self.text.setText("Search works offline with the basic built-in model. For much better results, download "
-                          f"{offer.name} ({human_size(offer.download_bytes)}).")
-        self.button.setText("Get better search…")
+                          f"CLIP ({human_size(offer.download_bytes)}).")
+        self.button.setText("Get CLIP…")
+        self.button.setToolTip(f"Settings → Models: {offer.name}, the recommended model")
         self.show()
