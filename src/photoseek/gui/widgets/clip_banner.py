@@ -6,10 +6,11 @@ The models controller decides when it is due (and records that it was shown); th
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from photoseek.gui.controllers.models import ClipOffer
 from photoseek.gui.text import human_size
+from photoseek.gui.widgets.message_bar import dismiss_button
 
 
 class ClipBanner(QFrame):
@@ -25,17 +26,12 @@ class ClipBanner(QFrame):
         self.button.setObjectName("primary")
         self.button.clicked.connect(self.open_requested)
         self.button.clicked.connect(self.hide)
-        close = QToolButton()
-        close.setText("✕")
-        close.setToolTip("Dismiss")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.hide)
-        self.close_button = close
+        self.close_button = dismiss_button(self)
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 8, 8)
         row.addWidget(self.text, 1)
         row.addWidget(self.button)
-        row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     def show_offer(self, offer: ClipOffer) -> None:
