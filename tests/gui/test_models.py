@@ -107,6 +107,8 @@ def test_download_cancel_resume_then_search_switches_to_clip(open_window, librar
     win.activity.text.connect(status.append)
     switched: list[str] = []
     win.models_controller.switched.connect(switched.append)
+    notices: list[str] = []
+    win.models_controller.notice.connect(notices.append)
     hub.faults.chunk_delay = 0.0
     qtbot.mouseClick(card.action, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(switched), timeout=60000)
@@ -116,6 +118,7 @@ def test_download_cancel_resume_then_search_switches_to_clip(open_window, librar
     assert sum(hub.bytes_sent.values()) < total + kept // 2  # what was kept was not downloaded again
     assert any(r for f in PACK_FILES for r in hub.gets(f))  # one file continued with a Range request
     assert switched == [CLIP] and library.model_id == CLIP and library.target_model() is None
+    assert notices == ["Search now uses CLIP ViT-B/32 (OpenAI) int8"]
     assert any(t.startswith("Improving search: ") and f"of {len(COLOURS)} photos" in t for t in status)
     assert state(win) == ModelState.ACTIVE and card.state.text() == "✓ In use" and not card.action.isVisible()
     qtbot.waitUntil(lambda: "CLIP ViT-B/32 (OpenAI) int8" in dlg.models_page.in_use.text(), timeout=5000)
@@ -139,8 +142,11 @@ def test_a_network_error_is_shown_on_the_card_and_download_works_again(open_wind
     assert not win.message.isVisible()  # in place, not in the window's message bar
 
     library.installer.downloader.endpoint = good
+    switched: list[str] = []
+    win.models_controller.switched.connect(switched.append)
     qtbot.mouseClick(card.action, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: state(win) == ModelState.ACTIVE, timeout=60000)  # no photos: used at once
+    assert switched == [CLIP]
     assert not card.error.isVisible() and library.model_id == CLIP
     dlg.close()
 

@@ -117,8 +117,7 @@ class MainWindow(QMainWindow):
         v.zoom_requested.connect(lambda steps: self.set_cell_size(self.delegate.cell + int(steps * ZOOM_STEP)))
         self.empty_page.add_requested.connect(self.add_folder)
         self.folders.loaded.connect(self._folders_loaded)
-        self.folders.offline.connect(lambda paths: self.message.show_message(*offline_message(paths),
-                                                                             kind=MessageKind.INFO))
+        self.folders.offline.connect(lambda p: self.message.show_message(*offline_message(p), kind=MessageKind.INFO))
         self.folders.removed.connect(lambda _path: s.rerun())
         a = self.activity
         a.text.connect(st.set_text)
@@ -133,6 +132,7 @@ class MainWindow(QMainWindow):
         c, m = self.settings_controller, self.models_controller
         c.thumbnail_size.connect(self.set_cell_size)
         m.switched.connect(lambda _id: s.rerun())  # the new model's vectors are complete: fresh results with it
+        m.notice.connect(lambda text: st.showMessage(text, 6000))
         m.offer.connect(self.banner.show_offer)
         a.library_changed.connect(m.check_offer)  # indexed with the built-in pack: offer CLIP once
         self.banner.open_requested.connect(lambda: self.open_settings(SettingsTab.MODELS))

@@ -68,8 +68,8 @@ class ModelsController(QObject):
 
     rows_changed = Signal()  # :attr:`rows` was reloaded
     row_changed = Signal(str)  # one entry's state, progress or error changed
-    switching = Signal(str)  # a model's vectors are being computed (the index run has started)
     switched = Signal(str)  # search now uses this model: results should be recomputed
+    notice = Signal(str)  # a passing event worth a few seconds in the status bar
     offer = Signal(object)  # ClipOffer: show the banner (recorded as shown already)
     improving = Signal(int, int)  # (done, total) photos with the new model's vectors, while switching
     failed = Signal(object)  # an error outside any row (loading the catalog)
@@ -126,6 +126,7 @@ class ModelsController(QObject):
         self.rows_changed.emit()
         if done and done != snap.target and done == active:
             self.switched.emit(done)
+            self.notice.emit(f"Search now uses {self.active_name}")
 
     def _set(self, entry_id: str, **changes: object) -> None:
         self.rows = [replace(r, **changes) if r.id == entry_id else r for r in self.rows]
@@ -187,13 +188,9 @@ class ModelsController(QObject):
             self._after_chore(entry_id, None if isinstance(error, Cancelled) else error)
             return
         pack_id, immediate = result
-        if immediate:
-            self._target = None
-            self.switched.emit(pack_id)
-        else:
-            self._target = pack_id
-            self.indexer.start()
-            self.switching.emit(pack_id)
+        self._target = pack_id  # the refresh below (immediate) or after the index run announces the switch
+        if not immediate:
+            self.indexer.start()  # computes its vectors; the status bar says "Improving search"
         self.refresh()
 
     def _after_chore(self, entry_id: str, error: BaseException | None) -> None:

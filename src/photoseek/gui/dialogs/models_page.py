@@ -30,7 +30,7 @@ BAR_STEPS = 1000
 ACTION_TEXT = {ModelState.AVAILABLE: "Download", ModelState.PARTIAL: "Resume", ModelState.INSTALLED: "Use"}
 STATE_TEXT = {
     ModelState.ACTIVE: "✓ In use",
-    ModelState.SWITCHING: "Improving search… (search switches when done)",
+    ModelState.SWITCHING: "Installed · switching when ready",
 }
 
 
