@@ -197,7 +197,8 @@ def main() -> int:
     dlg.grab().save(str(out / "preview.png"))
     dlg.close()
 
-    # 5. Settings -> Models: one download cancelled halfway (Resume), another under way on a slow line
+    # 5. Settings -> Models: one download cancelled halfway (Resume), another under way on a slow line (it goes on
+    # when the dialog closes)
     from photoseek.gui.controllers.models import ModelState
     from photoseek.gui.dialogs.settings import SettingsTab
 
@@ -224,9 +225,13 @@ def main() -> int:
     wait(lambda: fraction("clip-vit-b32") > 0.3 and (models.row("clip-vit-b32").progress.rate or 0) > 0, 60000)
     settle(600)
     settings.grab().save(str(out / "settings-models.png"))
-    models.cancel()
-    wait(lambda: models.downloading is None)
     settings.close()
+
+    # 6. the rest of the download, then the library's new vectors computed in the background (the status bar)
+    hub.faults.chunk_delay = 0.0
+    wait(lambda: win.progress_label.text().startswith("Improving search"), 120000)
+    win.grab().save(str(out / "improving-search.png"))
+    wait(lambda: models.downloading is None and not win.indexer.running, 120000)
 
     win.close()
     lib.close()
