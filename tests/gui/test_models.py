@@ -205,3 +205,24 @@ def test_dismissing_the_offer_hides_it_for_good(open_window, library, qtbot, tmp
     assert not win.banner.isVisible()
     with Library() as reopened:  # persisted in the library's settings, read by a new process too
         assert reopened.settings.gui.get(BANNER_KEY) is True
+
+
+def test_choosing_another_pack_in_general_improves_search_in_the_background(open_window, library, qtbot, tmp_path,
+                                                                            make_photo, home) -> None:
+    from tiny_pack import build_tiny_pack
+
+    build_tiny_pack(home / "models" / "tiny2", pack_id="tiny2")  # installed, no vectors yet
+    library.add_folder(photos(tmp_path / "photos", make_photo))
+    win = open_window()
+    wait_indexed(qtbot, win)
+    status: list[str] = []
+    win.activity.text.connect(status.append)
+    notices: list[str] = []
+    win.models_controller.notice.connect(notices.append)
+    dlg = win.open_settings()
+    qtbot.waitUntil(lambda: dlg.model.isEnabled(), timeout=5000)
+    dlg.model.setCurrentIndex(dlg.model.findData("tiny2"))
+    dlg.accept()
+    qtbot.waitUntil(lambda: bool(notices), timeout=20000)
+    assert library.model_id == "tiny2" and notices == ["Search now uses Tiny test pack"]
+    assert any(t.startswith("Improving search: ") for t in status)
