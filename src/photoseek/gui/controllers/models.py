@@ -205,7 +205,9 @@ class ModelsController(QObject):
     # the CLIP offer -------------------------------------------------------------------------------------------
     def check_offer(self) -> None:
         """Emit :attr:`offer` once per library: the built-in pack is in use, photos are indexed with it, and no
-        other model is installed or being switched to. Showing it is recorded, so it never comes back."""
+        other model is installed, downloading or being switched to. Showing it is recorded, so it never comes back."""
+        if self._downloading is not None:
+            return
         lib = self.services.library
 
         def work() -> ClipOffer | None:
