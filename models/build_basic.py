@@ -103,6 +103,115 @@ NAME_FIXES = {
 }
 
 
+# Scenes, rooms and situations that ImageNet classes imply (a four-poster is in a bedroom, a scuba diver under water).
+# Written from the class list alone; each class's embedding gets the mean "a photo of <scene>" text of its scenes.
+SCENES: dict[str, list[str]] = {
+    "the beach and the sea": [
+        "seashore", "sandbar", "promontory", "breakwater", "swimming trunks", "bikini", "swimsuit",
+        "tank top swimsuit", "sarong", "catamaran", "trimaran", "speedboat", "lifeboat", "sunscreen",
+    ],
+    "a lake": ["lakeside", "boathouse", "canoe", "paddle", "dock", "yawl", "gondola"],
+    "mountains": ["alp", "volcano", "valley", "cliff", "mountain tent", "ibex", "bighorn", "ski", "cliff dwelling"],
+    "snow in winter": [
+        "ski", "snowmobile", "snowplow", "dogsled", "bobsled", "Eskimo dog", "malamute", "Siberian husky",
+        "ice bear", "Arctic fox", "ptarmigan", "mitten", "ski mask", "alp",
+    ],
+    "under water in the sea": [
+        "coral reef", "scuba diver", "snorkel", "sea anemone", "brain coral", "jellyfish", "anemone fish",
+        "rock beauty", "lionfish", "puffer", "stingray", "great white shark", "tiger shark", "hammerhead",
+        "sea slug", "killer whale", "grey whale", "dugong", "submarine",
+    ],
+    "a forest": [
+        "hen-of-the-woods", "bolete", "agaric", "stinkhorn", "earthstar", "coral fungus", "gyromitra",
+        "wood rabbit", "fox squirrel", "timber wolf", "brown bear", "American black bear", "ruffed grouse",
+    ],
+    "a garden": [
+        "daisy", "yellow lady's slipper", "pot", "greenhouse", "lawn mower", "picket fence", "birdhouse",
+        "rain barrel", "patio", "swing", "barrow", "hip", "apiary",
+    ],
+    "a farm in the countryside": [
+        "barn", "ox", "hay", "harvester", "thresher", "tractor", "plow", "oxcart", "horse cart", "milk can",
+        "hog", "ram", "hen", "cock", "water buffalo", "rapeseed", "corn", "worm fence",
+    ],
+    "a bedroom": [
+        "four-poster", "quilt", "pillow", "crib", "cradle", "bassinet", "wardrobe", "chiffonier", "pajama",
+        "mosquito net", "window shade", "table lamp", "lampshade",
+    ],
+    "a living room": [
+        "studio couch", "home theater", "entertainment center", "television", "rocking chair", "table lamp",
+        "lampshade", "window shade", "fire screen", "bookcase", "remote control", "radiator", "vase",
+    ],
+    "a kitchen": [
+        "refrigerator", "microwave", "dishwasher", "stove", "Dutch oven", "frying pan", "wok", "caldron",
+        "Crock Pot", "toaster", "waffle iron", "espresso maker", "coffeepot", "teapot", "mixing bowl", "ladle",
+        "spatula", "wooden spoon", "strainer", "measuring cup", "plate rack", "dishrag", "paper towel",
+        "washbasin", "cleaver", "can opener", "saltshaker", "water jug", "pitcher",
+    ],
+    "a bathroom": [
+        "bathtub", "shower curtain", "toilet seat", "washbasin", "soap dispenser", "bath towel",
+        "medicine chest", "toilet tissue", "tub", "plunger", "shower cap",
+    ],
+    "a restaurant or a cafe": [
+        "restaurant", "menu", "plate", "dining table", "espresso", "cup", "coffee mug", "red wine",
+        "wine bottle", "goblet", "beer glass", "eggnog", "soup bowl", "tray", "cocktail shaker", "bakery",
+        "confectionery", "pizza", "cheeseburger", "carbonara", "hot pot", "potpie", "burrito", "trifle",
+    ],
+    "musicians playing a concert": [
+        "stage", "electric guitar", "acoustic guitar", "drum", "drumstick", "grand piano", "microphone",
+        "loudspeaker", "cello", "violin", "trombone", "cornet", "sax", "French horn", "bassoon", "oboe", "flute",
+        "banjo", "harp", "marimba", "steel drum", "gong", "accordion", "maraca", "spotlight", "theater curtain",
+        "chime", "organ", "panpipe", "harmonica",
+    ],
+    "a city street": [
+        "streetcar", "traffic light", "street sign", "cab", "trolleybus", "parking meter", "police van",
+        "minibus", "moped", "motor scooter", "mailbox", "pay-phone", "manhole cover", "fire engine",
+        "garbage truck", "school bus", "limousine", "tobacco shop", "barbershop", "bookshop", "shoe shop",
+        "toyshop", "butcher shop", "grocery store", "cinema", "jinrikisha",
+    ],
+    "a famous old building": [
+        "castle", "palace", "church", "mosque", "monastery", "dome", "stupa", "triumphal arch", "obelisk",
+        "megalith", "bell cote", "vault", "steel arch bridge", "suspension bridge", "viaduct", "totem pole",
+        "cliff dwelling", "fountain", "throne", "altar", "pedestal", "planetarium", "library", "prison",
+        "water tower", "tile roof", "thatch",
+    ],
+    "people": [
+        "ballplayer", "groom", "scuba diver", "suit", "gown", "military uniform", "academic gown", "jersey",
+        "sweatshirt", "jean", "miniskirt", "kimono", "abaya", "cloak", "poncho", "bow tie", "Windsor tie",
+        "sunglasses", "wig", "lipstick", "cowboy hat", "sombrero", "bonnet", "mortarboard", "lab coat", "apron",
+        "trench coat", "fur coat", "stole", "vestment", "cardigan sweater", "hoopskirt", "overskirt",
+        "bearskin", "pickelhaube", "crash helmet", "football helmet", "knee pad",
+    ],
+    "sports": [
+        "soccer ball", "basketball", "baseball", "volleyball", "tennis ball", "golf ball", "rugby ball",
+        "football helmet", "ballplayer", "puck", "racket", "croquet ball", "ping-pong ball", "balance beam",
+        "horizontal bar", "parallel bars", "punching bag", "barbell", "dumbbell", "running shoe", "scoreboard",
+    ],
+    "a desert": ["Arabian camel", "sidewinder", "horned viper", "Gila monster", "scorpion"],
+    "a desk in an office": [
+        "desk", "desktop computer", "laptop computer", "monitor", "computer keyboard", "mouse", "printer",
+        "photocopier", "notebook", "binder", "ballpoint", "fountain pen", "pencil box", "pencil sharpener",
+        "rubber eraser", "envelope", "file", "space bar", "typewriter keyboard", "modem", "screen",
+    ],
+    "at night": ["candle", "torch", "jack-o'-lantern", "spotlight", "beacon", "planetarium"],
+}  # fmt: skip
+SCENE_TEMPLATES = ["{}", "a photo of {}."]
+
+
+def scene_embeddings(model, tok, names: list[list[str]]) -> np.ndarray:
+    """[1000, 384]: per class, the normalised mean text embedding of the scenes that imply it (zeros if none)."""
+    index = {n[0]: i for i, n in enumerate(names)}
+    unknown = {c for cs in SCENES.values() for c in cs} - set(index)
+    if unknown:
+        raise SystemExit(f"SCENES names classes that are not in the class list: {sorted(unknown)}")
+    scene_emb = embed_groups(model, tok, [[t.format(s) for t in SCENE_TEMPLATES] for s in SCENES])
+    out = np.zeros((len(names), scene_emb.shape[1]), dtype=np.float64)
+    for e, classes in zip(scene_emb, SCENES.values(), strict=True):
+        for c in classes:
+            out[index[c]] += e
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
 def seed_everything(seed: int = 0) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -498,10 +607,12 @@ def build(args: argparse.Namespace) -> None:
             kinds, glosses = class_texts(wnids, names, wordnet_nouns(Path(args.wordnet)), args.hypernyms, args.min_tags)
             parts += [(args.kind_weight, embed_groups(text_model, tok, kinds))]
             parts += [(args.gloss_weight, embed_groups(text_model, tok, glosses))]
+        if args.scene_weight:
+            parts += [(args.scene_weight, scene_embeddings(text_model, tok, names))]
         E = combined_class_embeddings(parts)
         print(
             f"class embeddings: {E.shape}, templates={args.templates} ({len(templates)}), lemmas={args.lemmas}, "
-            f"hypernym texts x{args.kind_weight}, gloss x{args.gloss_weight}"
+            f"hypernym texts x{args.kind_weight}, gloss x{args.gloss_weight}, scenes x{args.scene_weight}"
         )
 
         # --- visual/model.onnx -------------------------------------------------------------------------------
@@ -533,6 +644,13 @@ def build(args: argparse.Namespace) -> None:
             "resize_mode": "shortest",
         }
         (out / "visual" / "preprocess_cfg.json").write_text(json.dumps(pre, indent=2) + "\n")
+        class_text_cfg = {
+            "hypernyms": args.hypernyms,
+            "hypernym_min_tags": args.min_tags,
+            "hypernym_weight": args.kind_weight,
+            "gloss_weight": args.gloss_weight,
+            "scene_weight": args.scene_weight,
+        }
         config = {
             "embed_dim": EMBED_DIM,
             "text_cfg": {"context_length": CONTEXT_LENGTH, "model": "sentence-transformers/all-MiniLM-L6-v2"},
@@ -544,12 +662,7 @@ def build(args: argparse.Namespace) -> None:
                 "temperature": args.temperature,
                 "templates": templates,
                 "class_lemmas": args.lemmas,
-                "class_texts": {
-                    "hypernyms": args.hypernyms,
-                    "hypernym_min_tags": args.min_tags,
-                    "hypernym_weight": args.kind_weight,
-                    "gloss_weight": args.gloss_weight,
-                },
+                "class_texts": class_text_cfg,
                 "views": args.views,
             },
         }
@@ -601,10 +714,7 @@ def build(args: argparse.Namespace) -> None:
                 "temperature": args.temperature,
                 "templates": args.templates,
                 "lemmas": args.lemmas,
-                "hypernyms": args.hypernyms,
-                "hypernym_min_tags": args.min_tags,
-                "hypernym_weight": args.kind_weight,
-                "gloss_weight": args.gloss_weight,
+                **class_text_cfg,
                 "views": args.views,
                 "text_precision": args.text_precision,
                 "visual_precision": args.visual_precision,
@@ -634,6 +744,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--min-tags", type=int, default=3, help="concordance tags a hypernym needs to count as everyday")
     ap.add_argument("--kind-weight", type=float, default=1.0, help="weight of the '<name>, a kind of <hypernym>' texts")
     ap.add_argument("--gloss-weight", type=float, default=0.5, help="weight of the '<name>: <WordNet gloss>' text")
+    ap.add_argument("--scene-weight", type=float, default=0.0, help="weight of the implied-scene texts (SCENES)")
     ap.add_argument("--views", type=int, choices=[1, 5], default=5, help="1: whole image; 5: + 4 corner regions")
     ap.add_argument(
         "--text-precision",

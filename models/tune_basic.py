@@ -5,7 +5,7 @@ refuses them for the rest of the process), so nothing below can score on them. R
 `bench/eval_quality.py` on the built pack.
 
 Classifier feature maps and class-text embeddings are computed once (cached in the temp folder), then
-variant x class texts (hypernym / gloss weights) x views x k x T are scored in numpy, mirroring build_basic.ConSE.
+variant x class texts (hypernym / gloss / scene weights) x views x k x T are scored in numpy, mirroring build_basic.ConSE.
 Queries are embedded by the int8 text model of an already built pack, as the app does.
 
     python models/tune_basic.py [--variants lite0,lite2] [--pack models/basic] [--top 30]
@@ -95,6 +95,7 @@ def main() -> None:
         kinds, glosses = b.class_texts(wnids, names, nouns, depth, 3)
         parts[f"kind{depth}"] = cached(f"E_kind{depth}", lambda k=kinds: b.embed_groups(tm, tok, k))
     parts["gloss"] = cached("E_gloss", lambda g=glosses: b.embed_groups(tm, tok, g))
+    parts["scene"] = cached("E_scene", lambda: b.scene_embeddings(tm, tok, names))
 
     feats, heads = {}, {}
     for var in args.variants.split(","):
@@ -116,10 +117,10 @@ def main() -> None:
     queries = {n: emb.embed_texts(list(ps.queries[ev.Split.TUNE])) for n, ps in sets.items()}
     rows = []
     grid = itertools.product(
-        heads, (1, 2, 3), (0.0, 0.5, 1.0), (0.0, 0.5, 1.0), (1, 5), (5, 10, 15, 20), (1.0, 2.0, 3.0)
+        heads, (1, 2, 3), (0.0, 1.0), (0.0, 0.5, 1.0), (0.0, 0.25, 0.5, 1.0), (1, 5), (5, 10, 20), (2.0, 3.0)
     )
-    for var, depth, kw, gw, views, k, T in grid:
-        E = norm(parts["name"] + kw * parts[f"kind{depth}"] + gw * parts["gloss"])
+    for var, depth, kw, gw, sw, views, k, T in grid:
+        E = norm(parts["name"] + kw * parts[f"kind{depth}"] + gw * parts["gloss"] + sw * parts["scene"])
         out = []
         for n, ps in sets.items():
             e = conse(class_probs(feats[var, n], *heads[var], T, views), E, k)
@@ -127,8 +128,8 @@ def main() -> None:
             t = ev.text_score(ps.photos, e[:N], ps.queries[ev.Split.TUNE], queries[n])
             sim = ev.similar_score(ps, e[:N], e[N:])
             out += [t.top1, t.top3, round(t.mrr, 3), sim["near-duplicate"][0], sim["same-category"][0]]
-        rows.append((var, depth, kw, gw, views, k, T, *out))
-    rows.sort(key=lambda r: (-(r[7] + r[12] + r[8] + r[13]), -(r[9] + r[14])))
+        rows.append((var, depth, kw, gw, sw, views, k, T, *out))
+    rows.sort(key=lambda r: (-(r[8] + r[13] + r[9] + r[14]), -(r[10] + r[15])))
     print(
         "variant hypernyms kind_w gloss_w views k T | bench tune top1 top3 MRR dup cat | set2 tune top1 top3 MRR dup cat"
     )
