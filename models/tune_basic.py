@@ -131,7 +131,7 @@ def main() -> None:
         rows.append((var, depth, kw, gw, sw, views, k, T, *out))
     rows.sort(key=lambda r: (-(r[8] + r[13] + r[9] + r[14]), -(r[10] + r[15])))
     print(
-        "variant hypernyms kind_w gloss_w views k T | bench tune top1 top3 MRR dup cat | set2 tune top1 top3 MRR dup cat"
+        "variant hypernyms kind_w gloss_w scene_w views k T | bench tune top1 top3 MRR dup cat | set2 tune top1 top3 MRR dup cat"
     )
     print(f"  (bench tune: {len(sets['bench'].queries[ev.Split.TUNE])} queries; set2 tune: "
           f"{len(sets['set2'].queries[ev.Split.TUNE])} queries)")  # fmt: skip
