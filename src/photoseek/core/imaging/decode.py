@@ -1,5 +1,6 @@
 """Decode photos quickly and safely.
 
+Camera RAW files go through :mod:`photoseek.core.imaging.raw` (embedded preview or half-size develop).
 JPEGs are decoded at reduced size in the DCT domain (Pillow ``draft``) when only a small image is needed, which is
 several times faster than a full decode for camera-sized files. EXIF orientation is applied; EXIF date and camera
 are read before any pixels are touched. Every failure becomes a :class:`DecodeError` with a short reason.
@@ -16,6 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from photoseek.core.errors import DecodeError
+from photoseek.core.imaging.raw import RAW_EXTENSIONS, decode_raw, is_raw_path
 
 try:  # HEIC/HEIF (and AVIF on older Pillow) come from pillow-heif
     import pillow_heif
@@ -31,7 +33,7 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 PHOTO_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".heic", ".heif", ".avif"}
-)
+) | RAW_EXTENSIONS
 
 _EXIF_IFD = 0x8769
 _TAG_DATETIME_ORIGINAL = 0x9003
@@ -128,6 +130,9 @@ def decode(path: str | os.PathLike[str], min_side: int | None = None) -> Decoded
         raise DecodeError(f"{p}: {e.strerror}", reason=f"unreadable ({e.strerror})") from e
     if size == 0:
         raise DecodeError(f"{p}: empty file", reason="empty file (0 bytes)")
+    if is_raw_path(p):
+        r = decode_raw(p, min_side, max_pixels=MAX_PIXELS)
+        return Decoded(image=r.image, meta=PhotoMeta(r.width, r.height, r.taken_at, r.camera))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
