@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from raw_files import write_dng
 
 from photoseek.core.errors import DecodeError
 from photoseek.core.imaging.decode import decode, is_photo_path
 from photoseek.core.imaging.raw import RawSource, decode_raw
 from photoseek.core.imaging.thumbnails import ThumbnailCache
+from raw_files import write_dng
 
 PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 

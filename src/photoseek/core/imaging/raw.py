@@ -93,6 +93,7 @@ def _preview(raw: object, need: int) -> Image.Image | None:
     except rawpy.LibRawError as e:
         log.debug("RAW preview unreadable: %s", e)
         return None
+    img: Image.Image
     if thumb.format == rawpy.ThumbFormat.JPEG:
         try:
             img = Image.open(io.BytesIO(thumb.data))

@@ -20,8 +20,10 @@ import numpy as np
 
 from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
 from photoseek.core.errors import CatalogError
+from photoseek.core.storage.text_index import TEXT_SCHEMA
 
-_MIGRATIONS: list[str] = [
+# Each step is a script of plain statements split at ";", or a tuple of statements (when they hold ";" themselves).
+_MIGRATIONS: list[str | tuple[str, ...]] = [
     # 1: initial schema
     """
     CREATE TABLE folders (
@@ -66,6 +68,8 @@ _MIGRATIONS: list[str] = [
     """
     ALTER TABLE photos ADD COLUMN missing_since REAL;
     """,
+    # 3 (issue 15): words found in photos by OCR, with an FTS5 index (storage/text_index.py)
+    TEXT_SCHEMA,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -199,8 +203,10 @@ class Catalog:
                 hint="Update PhotoSeek.",
             )
         for step in range(version, SCHEMA_VERSION):
+            script = _MIGRATIONS[step]
+            stmts = script if isinstance(script, tuple) else script.split(";")
             with self.write() as w:
-                for stmt in _MIGRATIONS[step].split(";"):
+                for stmt in stmts:
                     if stmt.strip():
                         w.execute(stmt)
                 w.execute(f"PRAGMA user_version={step + 1}")
