@@ -32,6 +32,7 @@ def test_weights_must_match():
 def test_fts_query_quotes_words_and_keeps_prefixes():
     assert fts_query('wifi: "moon') == '"wifi" * "moon" *'
     assert fts_query("open 7am", phrase=True) == '"open" + "7am" *'
+    assert fts_query("a cat") == '"a" "cat" *'
     assert fts_query("!!") is None
 
 

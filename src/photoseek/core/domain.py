@@ -26,6 +26,7 @@ class Sort(StrEnum):
 class IndexPhase(StrEnum):
     SCANNING = "scanning"
     EMBEDDING = "embedding"
+    READING_TEXT = "reading_text"  # the second pass: words in photos (OCR)
     DONE = "done"
 
 

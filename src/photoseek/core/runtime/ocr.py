@@ -129,6 +129,11 @@ class TextReader:
         return self._engine
 
     @property
+    def loaded(self) -> bool:
+        """Whether the engine has started (its detector is ready)."""
+        return self._engine is not None
+
+    @property
     def recogniser_loaded(self) -> bool:
         """Whether any photo so far had text (the recogniser is created on first need)."""
         return self._engine is not None and getattr(self._engine, "text_rec", None) is not None

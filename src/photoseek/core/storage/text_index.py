@@ -66,16 +66,16 @@ class TextCounts:
 
 
 def fts_query(text: str, *, phrase: bool = False) -> str | None:
-    """An FTS5 MATCH expression for what a person typed: every word must appear (word prefixes count, so
-    "moonlight" finds "moonlight42"); with ``phrase``, the words must appear in that order, side by side.
-    None when ``text`` has no words."""
+    """An FTS5 MATCH expression for what a person typed: every word must appear (prefixes of words of three
+    letters or more count, so "moonlight" finds "moonlight42" while "a" does not match every word starting with
+    an a); with ``phrase``, the words must appear in that order, side by side. None when ``text`` has no words."""
     words = _TOKEN.findall(text)
     if not words:
         return None
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    quoted = ['"' + w.replace('"', '""') + '"' + (" *" if len(w) >= 3 else "") for w in words]
     if phrase and len(quoted) > 1:
-        return " + ".join(quoted) + " *"
-    return " ".join(q + " *" for q in quoted)
+        return " + ".join(q.removesuffix(" *") for q in quoted[:-1]) + " + " + quoted[-1]
+    return " ".join(quoted)
 
 
 def _marked_lines(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
