@@ -63,7 +63,10 @@ class Photo:
 @dataclass(frozen=True)
 class SearchHit:
     photo: Photo
-    score: float
+    score: float  # cosine similarity to the query by meaning (0.0 when found by words alone without a meaning)
+    text_match: str | None = None  # the lines of words in the photo that matched the query, " / " between lines
+    text_spans: tuple[tuple[int, int], ...] = ()  # where the matched words sit in ``text_match``
+    raw_sibling: str | None = None  # the RAW file stacked under this photo (IMG_0042.CR2 under IMG_0042.JPG)
 
     @property
     def path(self) -> str:
@@ -80,6 +83,8 @@ class SearchHit:
             "height": p.height,
             "camera": p.camera,
             "state": p.state.value,
+            "text_match": self.text_match,
+            "raw": self.raw_sibling,
         }
 
 
@@ -163,6 +168,18 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class TextStatus:
+    """Where the OCR pass (words in photos) stands."""
+
+    enabled: bool  # the read_text setting
+    engine: str  # OCR engine version the counts are for
+    done: int  # photos read by this engine
+    with_text: int  # of those, photos where words were found
+    pending: int  # indexed photos still to read
+    errors: int  # photos this engine could not read
+
+
+@dataclass(frozen=True)
 class LibraryStatus:
     home: str
     model_id: str
@@ -176,3 +193,4 @@ class LibraryStatus:
     catalog_bytes: int
     index_bytes: int
     thumbnails_bytes: int
+    text: TextStatus | None = None

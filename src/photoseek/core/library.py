@@ -29,13 +29,24 @@ from photoseek.core.domain import (
     SearchRequest,
     WatchMode,
 )
-from photoseek.core.errors import CatalogError, FolderError, ModelPackError, PhotoSeekError
+from photoseek.core.errors import CatalogError, FolderError, ModelPackError, PhotoSeekError, QueryError
 from photoseek.core.imaging.decode import is_photo_path
+from photoseek.core.imaging.siblings import raw_companions
 from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.indexing.pipeline import Pipeline, WorkItem
 from photoseek.core.indexing.queue import ChangeQueue, ProgressCallback, QueueWorker
-from photoseek.core.indexing.scanner import DiskFile, content_hash, exists_dir, normalize_folder, under, walk
+from photoseek.core.indexing.scanner import (
+    DiskFile,
+    content_hash,
+    exists_dir,
+    is_stacked_raw,
+    normalize_folder,
+    under,
+    walk,
+)
+from photoseek.core.indexing.text_pass import TextPassReport
 from photoseek.core.paths import cache_home, library_home
+from photoseek.core.photo_text import PhotoText
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
@@ -80,6 +91,7 @@ class Library:
         self._index_lock = threading.Lock()
         self._embedders: dict[str, Embedder] = {}
         self._vindexes: dict[str, VectorIndex] = {}
+        self.text = PhotoText(self.catalog, self.home / "text.lock", lambda: self.settings)  # words in photos (OCR)
         self._listeners: list[Callable[[list[int]], None]] = []
         self._watch: WatchHandle | None = None
         self._closed = False
@@ -340,7 +352,7 @@ class Library:
                         known.update(self.catalog.rows_under(raw))
                         continue
                     st = os.stat(raw)
-                    if is_photo_path(raw):
+                    if is_photo_path(raw) and not is_stacked_raw(raw):
                         present.append(DiskFile(raw, st.st_size, st.st_mtime))
                         known.update(self.catalog.rows_for_paths([raw]))
                 except FileNotFoundError:
@@ -509,12 +521,22 @@ class Library:
         Raises:
             QueryError: the query is empty or only negative.
         """
-        parts = parse_query(query)
         s = self._searcher()
+        filters = self._filters(folder, after, before)
+        if self.text.words_only(query):  # text:"..." or one quoted phrase: the words written in photos
+            return self._finish(self.text.search_words(s, query, limit=limit, filters=filters), sort)
+        parts = parse_query(query)
         if len(s.vindex) == 0:
             return []  # nothing indexed yet: no need to load the text model
-        vec = s.query_vector(parts)
-        return self._finish(s.search_vector(vec, limit=limit, filters=self._filters(folder, after, before)), sort)
+        try:
+            vec = s.query_vector(parts)
+        except QueryError:
+            words = self.text.search_words(s, query, limit=limit, filters=filters)
+            if words:  # the model sees nothing in these words, but they are written in photos
+                return self._finish(words, sort)
+            raise
+        hits = s.search_vector(vec, limit=limit, filters=filters)
+        return self._finish(self.text.fuse(s, query, hits, vec, limit=limit, filters=filters), sort)
 
     def find(self, request: SearchRequest) -> list[SearchHit]:
         """Run a :class:`SearchRequest`: by example when ``similar_to`` is set, else by text."""
@@ -554,6 +576,9 @@ class Library:
 
     @staticmethod
     def _finish(hits: list[SearchHit], sort: str) -> list[SearchHit]:
+        stacks = raw_companions(h.photo.path for h in hits)  # RAW+JPEG pairs: the JPEG stands for both
+        if stacks:
+            hits = [replace(h, raw_sibling=stacks[h.photo.path]) if h.photo.path in stacks else h for h in hits]
         if sort == "date":
             return sorted(hits, key=lambda h: (h.photo.taken_at or datetime.fromtimestamp(h.photo.mtime)), reverse=True)
         if sort == "date-asc":
@@ -562,6 +587,19 @@ class Library:
 
     def photo(self, photo_id: int) -> Photo | None:
         return self.catalog.photo(photo_id)
+
+    # words in photos ------------------------------------------------------------------------------------------
+    def read_text(self, progress: ProgressFn | None = None, *, limit: int | None = None) -> TextPassReport:
+        """The second, lower-priority pass: read the words in indexed photos (OCR). Run it after :meth:`index`;
+        it never blocks indexing. ``progress`` may return False to pause; the next call resumes. Does nothing
+        when the ``read_text`` setting is off or another process is reading (``report.busy``)."""
+        if self.read_only:
+            raise CatalogError("a read-only library cannot read text in photos")
+        return self.text.read(progress, limit=limit)
+
+    def photo_text(self, photo_id: int) -> str | None:
+        """The words read in a photo, one line per line of text ("" when none; None when not read yet)."""
+        return self.text.text_of(photo_id)
 
     # status ---------------------------------------------------------------------------------------------------
     def status(self) -> LibraryStatus:
@@ -579,6 +617,7 @@ class Library:
             home=str(self.home), model_id=model_id, photos=c["photos"], indexed=c["indexed"], pending=c["pending"],
             errors=c["errors"], offline=c["offline"], folders=self.folders(), problems=self.catalog.problems(),
             catalog_bytes=self.catalog.file_bytes(), index_bytes=idx_bytes, thumbnails_bytes=th_bytes,
+            text=self.text.status(),
         )
 
 

@@ -64,10 +64,8 @@ def _models_dir() -> Path:
 
 
 def engine_version() -> str:
-    """Which OCR models and post-processing produce the stored text (cheap: loads no model)."""
-    import rapidocr
-
-    ver = getattr(rapidocr, "__version__", None) or _dist_version("rapidocr")
+    """Which OCR models and post-processing produce the stored text (cheap: imports and loads nothing)."""
+    ver = _dist_version("rapidocr")
     return f"rapidocr-{ver}:{_DET_MODEL.removesuffix('.onnx')}+{_REC_MODEL.removesuffix('.onnx')}:p{POSTPROCESS_VERSION}"
 
 

@@ -50,3 +50,31 @@ def raw_siblings(paths: Iterable[str]) -> dict[str, str]:
 def stacked_raws(paths: Iterable[str]) -> set[str]:
     """The RAW files of ``paths`` that are shown and embedded through their developed sibling."""
     return set(raw_siblings(paths))
+
+
+def drop_stacked(paths: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """Split ``paths`` into what to catalog (everything but stacked RAWs) and the RAW -> sibling map."""
+    paths = list(paths)
+    pairs = raw_siblings(paths)
+    return [p for p in paths if p not in pairs], pairs
+
+
+def raw_companions(paths: Iterable[str]) -> dict[str, str]:
+    """Developed photo -> the RAW file stacked under it, for those of ``paths`` that have one on disk now.
+
+    Each folder is listed once, so this is cheap for a page of search results.
+    """
+    by_folder: dict[str, set[str]] = {}
+    for p in paths:
+        by_folder.setdefault(os.path.dirname(p), set()).add(p)
+    out: dict[str, str] = {}
+    for folder, wanted in by_folder.items():
+        try:
+            with os.scandir(folder) as it:
+                names = [os.path.join(folder, e.name) for e in it]
+        except OSError:
+            continue
+        for raw, developed in raw_siblings(names).items():
+            if developed in wanted:
+                out[developed] = raw
+    return out
