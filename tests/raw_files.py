@@ -77,7 +77,7 @@ def write_dng(path: Path, source: Path | Image.Image, *, size: tuple[int, int] =
             small.save(buf, "JPEG", quality=88)
             codecs.setdefault(7, _jpeg_passthrough)
             tw.write(iter([buf.getvalue()]), shape=(ph, pw, 3), dtype="uint8", photometric="ycbcr", compression=7,
-                     subsampling=(1, 1), subfiletype=1, subifds=1, extratags=tags, metadata=None)
+                     subsampling=(1, 1), rowsperstrip=ph, subfiletype=1, subifds=1, extratags=tags, metadata=None)
         else:  # an uncompressed bitmap preview (tiny when the camera gave none worth using)
             tw.write(np.asarray(small), photometric="rgb", subfiletype=1, subifds=1, extratags=tags, metadata=None)
         tw.write(cfa, photometric=32803, subfiletype=0, extratags=raw_tags, metadata=None)

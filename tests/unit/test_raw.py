@@ -100,8 +100,9 @@ def test_broken_raw_files_give_a_clear_reason(tmp_path, source):
     with pytest.raises(DecodeError) as e:
         decode(empty)
     assert "empty" in e.value.reason
+    assert decode(cut, min_side=200).image.size == (320, 240)  # the preview at the front survived the cut
     with pytest.raises(DecodeError):
-        decode(cut)  # the sensor data is cut off: LibRaw cannot develop it and there is no preview to fall back on
+        decode(cut, min_side=300)  # the sensor data is cut off: LibRaw cannot develop what is asked for
 
 
 def test_sensor_too_large_is_refused(tmp_path, source):

@@ -132,7 +132,7 @@ def decode(path: str | os.PathLike[str], min_side: int | None = None) -> Decoded
         raise DecodeError(f"{p}: empty file", reason="empty file (0 bytes)")
     if is_raw_path(p):
         r = decode_raw(p, min_side, max_pixels=MAX_PIXELS)
-        return Decoded(image=r.image, meta=PhotoMeta(r.width, r.height, r.taken_at, r.camera))
+        return Decoded(image=r.image, meta=PhotoMeta(r.width, r.height, _parse_exif_date(r.taken), r.camera))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

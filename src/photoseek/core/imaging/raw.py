@@ -6,8 +6,8 @@ data. Otherwise the sensor data is demosaiced at half size (LibRaw's ``half_size
 no interpolation), which is still several times faster than a full develop. LibRaw's orientation ("flip") is
 applied to previews (cameras store them unrotated); LibRaw applies it itself when it develops.
 
-Date taken comes from LibRaw, camera make and model from the file's EXIF (``exifread``), since ``rawpy`` does not
-expose them.
+Date taken, camera make and model come from the file's EXIF (``exifread``): ``rawpy`` does not expose make and model,
+and gives LibRaw's date only after unpacking the sensor data.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import logging
 import os
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -56,7 +55,7 @@ class RawImage:
     image: Image.Image  # RGB, upright
     width: int  # the developed image's full size, upright
     height: int
-    taken_at: datetime | None
+    taken: str | None  # EXIF date text ("2021:07:04 10:11:12"); the caller parses it like any EXIF date
     camera: str | None
     source: RawSource
 
@@ -65,21 +64,25 @@ def is_raw_path(path: str | os.PathLike[str]) -> bool:
     return os.path.splitext(os.fspath(path))[1].lower() in RAW_EXTENSIONS
 
 
-def _camera(path: Path) -> str | None:
-    """'Make Model' from the RAW's EXIF (TIFF-based formats and most others exifread knows), or None."""
+def _exif(path: Path) -> tuple[str | None, str | None]:
+    """(date taken as EXIF text, 'Make Model') from the RAW's EXIF, read by exifread (TIFF-based formats and most
+    others it knows); (None, None) where it cannot. LibRaw knows the date too, but rawpy only gives it after
+    unpacking the whole sensor image, which costs more than the preview itself."""
     try:
         import exifread
 
         with open(path, "rb") as f, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tags = exifread.process_file(f, details=False, stop_tag="Model")
-    except Exception:  # exifread raises many kinds on odd files; the camera is a nicety
-        return None
+            tags = exifread.process_file(f, details=False)
+    except Exception:  # exifread raises many kinds on odd files; date and camera are niceties
+        return None, None
+    taken = next((str(tags[k]) for k in ("EXIF DateTimeOriginal", "EXIF DateTimeDigitized", "Image DateTime")
+                  if k in tags), None)
     make = str(tags.get("Image Make", "")).strip().rstrip("\x00").strip()
     model = str(tags.get("Image Model", "")).strip().rstrip("\x00").strip()
     if model and make and model.lower().startswith(make.split()[0].lower()):
-        return model  # "Canon Canon EOS R5" reads badly
-    return " ".join(p for p in (make, model) if p) or None
+        return taken, model  # "Canon Canon EOS R5" reads badly
+    return taken, " ".join(p for p in (make, model) if p) or None
 
 
 def _preview(raw: object, need: int) -> Image.Image | None:
@@ -139,8 +142,7 @@ def decode_raw(path: str | os.PathLike[str], min_side: int | None = None, *, max
                 raise DecodeError(f"{p}: refused, sensor image is too large", reason="decompression bomb (too many pixels)")
             orientation = _FLIP_TO_EXIF.get(int(s.flip), 1)
             width, height = (s.height, s.width) if orientation in (6, 8) else (s.width, s.height)
-            stamp = raw.other.timestamp
-            taken = stamp if isinstance(stamp, datetime) and stamp.year >= 1971 else None
+            taken, camera = _exif(p)
             need = min_side if min_side else min(_FULL_VIEW_SIDE, max(1, min(s.width, s.height) // 2))
             img = _preview(raw, need)
             source = RawSource.PREVIEW
@@ -152,9 +154,12 @@ def decode_raw(path: str | os.PathLike[str], min_side: int | None = None, *, max
                 rgb = raw.postprocess(half_size=half, use_camera_wb=True, output_bps=8)
                 img = Image.fromarray(rgb)
                 source = RawSource.DEMOSAIC
+                if taken is None:  # unpacked now anyway, so LibRaw's own date costs nothing
+                    stamp = raw.other.timestamp
+                    taken = stamp.strftime("%Y:%m:%d %H:%M:%S") if stamp.year >= 1971 else None
     except DecodeError:
         raise
     except (rawpy.LibRawError, OSError, ValueError, MemoryError) as e:
         msg = str(e) or e.__class__.__name__
         raise DecodeError(f"{p}: {msg}", reason=f"corrupt RAW file ({msg[:80]})") from e
-    return RawImage(img, width, height, taken, _camera(p), source)
+    return RawImage(img, width, height, taken, camera, source)
