@@ -3,9 +3,9 @@
 Reciprocal rank fusion (Cormack, Clarke and Buettcher, SIGIR 2009): each list gives an item ``weight / (k + rank)``;
 the sums decide. It needs no score calibration between a cosine similarity and a bm25 rank, and an item found by
 both lists rises above items found by one. With equal weights, rank n of one list ties with rank n of the other
-and the tie goes to the list given first: search passes the meaning list first, so results interleave (meaning 1,
-words 1, meaning 2, words 2, ...) and a few word hits never push the best meaning results off the first row,
-while a photo that matches both comes first.
+and the tie goes to the list given first, so results interleave (first list's 1, other's 1, first's 2, ...): a few
+hits of the second list never push the best of the first off the first row, while an item in both comes first.
+Search decides which list leads (see photoseek.core.text_search).
 """
 
 from __future__ import annotations

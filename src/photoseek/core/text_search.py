@@ -17,6 +17,11 @@ from photoseek.core.search import Filters, Searcher, parse_query
 from photoseek.core.storage.text_index import TextIndex, TextMatch
 from photoseek.core.text_query import MatchMode, TextQuery
 
+# When the words of a query are written in at most this many photos, the word list leads the fusion (wins ties),
+# else the meaning list does: a rare word ("moonlight42", "invoice") is what the person is looking for, a common
+# one ("the", "road") must not push the best meaning results down.
+SPECIFIC_MATCHES = 3
+
 
 class TextSearcher:
     """Finds photos by their words, and fuses word hits into meaning hits."""
@@ -67,7 +72,10 @@ class TextSearcher:
             return meaning
         by_id = {h.photo.id: h for h in meaning}
         match_of = {m.photo_id: m for m in matches}
-        fused = reciprocal_rank_fusion([list(by_id), list(match_of)])[:limit]
+        lists = [list(by_id), list(match_of)]
+        if len(matches) <= SPECIFIC_MATCHES:
+            lists.reverse()  # words that single out a few photos are precise evidence: they win ties
+        fused = reciprocal_rank_fusion(lists)[:limit]
         extra = [i for i, _ in fused if i not in by_id]
         photos = self.searcher.catalog.photos(extra)
         cos = self._cosines(vec, extra)
