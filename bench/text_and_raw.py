@@ -84,7 +84,7 @@ def bench_ocr(n_text: int) -> None:
                 r_fused3 += bool(good & set(fused[:3]))
                 r_mean3 += bool(good & set(meaning_only(m.query, 3)))
                 if not good & set(words[:1]):
-                    misses.append(f"{want} ({m.kind}, {m.font}, {m.angle:+.0f} deg): "
+                    misses.append(f"{m.path.name} ({m.kind}, {m.font}, {m.angle:+.0f} deg): "
                                   f"read {lib.photo_text(lib.catalog.photo_by_path(str(m.path)).id)!r}")
             n = len(made)
             print(f"word queries ({n} photos with text, {len(sources)} without):")
