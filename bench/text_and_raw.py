@@ -56,7 +56,7 @@ def bench_ocr(n_text: int) -> None:
             stamps: list[float] = []
             t0 = time.perf_counter()
             todo = [path for _, path in lib.text.index.pending(lib.text.reader().version)]
-            text_rep = lib.read_text(lambda p: stamps.append(time.perf_counter()) or True)
+            text_rep = lib.text.read(lambda p: stamps.append(time.perf_counter()) or True)
             total = time.perf_counter() - t0
             per = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]  # photo i took stamps[i+1]-stamps[i]
             has_text = {str(m.path) for m in made}
@@ -85,7 +85,7 @@ def bench_ocr(n_text: int) -> None:
                 r_mean3 += bool(good & set(meaning_only(m.query, 3)))
                 if not good & set(words[:1]):
                     misses.append(f"{m.path.name} ({m.kind}, {m.font}, {m.angle:+.0f} deg): "
-                                  f"read {lib.photo_text(lib.catalog.photo_by_path(str(m.path)).id)!r}")
+                                  f"read {lib.text.text_of(lib.catalog.photo_by_path(str(m.path)).id)!r}")
             n = len(made)
             print(f"word queries ({n} photos with text, {len(sources)} without):")
             print(f"  words only  text:\"word\"  recall@1 {r_words}/{n} = {r_words / n:.0%}")

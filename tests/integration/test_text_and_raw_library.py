@@ -39,7 +39,7 @@ def test_words_in_photos_are_read_after_indexing_and_found(lib: Library, pics: P
     assert before is not None and before.pending == 5 and before.done == 0
     assert lib.search('text:"moonlight42"') == []  # not read yet: the main pass never waits for OCR
     seen = []
-    r = lib.read_text(lambda p: seen.append(p) or True)
+    r = lib.text.read(lambda p: seen.append(p) or True)
     assert (r.read, r.with_text, r.failed) == (5, 1, 0)
     assert seen[-1].done == seen[-1].total == 5
     after = lib.status().text
@@ -63,7 +63,7 @@ def test_setting_off_reads_nothing(lib: Library, pics: Path) -> None:
     lib.add_folder(pics)
     lib.index()
     lib.update_settings(read_text=False)
-    assert lib.read_text().read == 0
+    assert lib.text.read().read == 0
     s = lib.status().text
     assert s is not None and not s.enabled and s.pending == 5
 

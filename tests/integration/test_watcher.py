@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from photoseek.core import watcher as watcher_mod
 from photoseek.core.domain import PhotoState, WatchProgress
 from photoseek.core.library import Library, WatchHandle
+from photoseek.core.watching import observers as watcher_mod
 
 pytestmark = pytest.mark.timeout(60)
 
-SETTLE = 0.6  # the shortest settle time the queue accepts (see indexing.queue.MIN_SETTLE_S)
+SETTLE = 0.6  # the shortest settle time the queue accepts (see watching.changes.MIN_SETTLE_S)
 
 
 def wait_until(cond: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:
@@ -148,13 +148,13 @@ def test_move_between_folders_and_folder_rename(lib: Library, start: Callable[..
 
     # rename a sub-folder: one move for the folder, every photo keeps its row
     moves: list[tuple[str, str]] = []
-    real_move = lib.move_path
+    real_move = lib.indexer.move_path
 
     def spy(src: str, dst: str) -> int:
         moves.append((src, dst))
         return real_move(src, dst)
 
-    lib.move_path = spy  # type: ignore[method-assign]
+    lib.indexer.move_path = spy  # type: ignore[method-assign]
     os.rename(a / "trip", a / "Trip 2024")
     new = a / "Trip 2024"
     wait_until(lambda: lib.search("green", limit=1)[0].path == str(new / "green.jpg"), what="a folder rename")

@@ -9,7 +9,7 @@ import pytest
 
 from photoseek.core.domain import PhotoState
 from photoseek.core.errors import CatalogError
-from photoseek.core.storage import catalog as catalog_mod
+from photoseek.core.storage import schema as schema_mod
 from photoseek.core.storage.catalog import SCHEMA_VERSION, Catalog, PhotoUpdate
 
 
@@ -35,7 +35,7 @@ def test_new_catalog_reaches_schema_version_with_wal(cat):
 def test_v1_database_migrates_forward_keeping_rows(tmp_path):
     path = tmp_path / "catalog.db"
     con = sqlite3.connect(path)
-    con.executescript(catalog_mod._MIGRATIONS[0])
+    con.executescript(schema_mod.MIGRATIONS[0])
     con.execute("INSERT INTO folders(path, added_at) VALUES('/photos', 0)")
     con.execute("INSERT INTO photos(folder_id, path, size, mtime, state, updated_at) "
                 "VALUES(1, '/photos/a.jpg', 5, 1.0, 'ok', 0)")

@@ -12,7 +12,7 @@ import pytest
 
 from photoseek.core.errors import ModelPackError
 from photoseek.core.runtime.embedder import Embedder
-from photoseek.core.runtime.pack import ModelPack, write_manifest
+from photoseek.core.runtime.pack import MANIFEST_FORMAT, ModelPack, write_manifest
 from photoseek.core.runtime.registry import ModelRegistry
 from tiny_pack import DIM, SIZE
 
@@ -172,3 +172,23 @@ def test_install_quantized_pack_still_agrees(pack_dir, home, make_photo, tmp_pat
     cos_txt = np.sum(ref.embed_texts(texts) * quant.embed_texts(texts), axis=1)
     assert cos_img.min() > 0.99, cos_img
     assert cos_txt.min() > 0.99, cos_txt
+
+
+def test_manifest_carries_its_format_and_older_manifests_still_load(pack_dir):
+    data = json.loads((pack_dir / "manifest.json").read_text())
+    assert data["format"] == MANIFEST_FORMAT
+    # a manifest written before the format number existed (format 0) has the same fields: read as is
+    del data["format"]
+    (pack_dir / "manifest.json").write_text(json.dumps(data))
+    p = ModelPack.load(pack_dir)
+    assert p.id == "tiny" and p.verify() == []
+
+
+@pytest.mark.parametrize("fmt", [MANIFEST_FORMAT + 1, "2", -1])
+def test_manifest_from_a_newer_photoseek_is_refused_with_a_hint(pack_dir, fmt):
+    data = json.loads((pack_dir / "manifest.json").read_text())
+    data["format"] = fmt
+    (pack_dir / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(ModelPackError, match="format") as ei:
+        ModelPack.load(pack_dir)
+    assert "Update PhotoSeek" in (ei.value.hint or "")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from photoseek.core.indexing.scanner import content_hash, under, walk
+from photoseek.core.indexing.scanner import content_hash, walk
 
 
 def _names(root: Path, **kw) -> set[str]:
@@ -118,9 +118,3 @@ def test_content_hash_stable_and_sensitive(tmp_path, make_photo):
     data[len(data) // 2] ^= 1
     p.write_bytes(bytes(data))
     assert content_hash(p) != h
-
-
-def test_under_respects_path_boundaries():
-    assert under("/photos/2020/a.jpg", "/photos")
-    assert under("/photos", "/photos/")
-    assert not under("/photos-old/a.jpg", "/photos")

@@ -48,3 +48,29 @@ def test_unreadable_file_raises_decode_error(tmp_path) -> None:  # noqa: ANN001
     bad.write_bytes(b"not a jpeg")
     with pytest.raises(DecodeError):
         ThumbnailCache(tmp_path / "t").get(str(bad), None, 128)
+
+
+def test_key_carries_the_rendering_version(tmp_path) -> None:  # noqa: ANN001
+    from photoseek.core.imaging.thumbnails import RENDER_VERSION
+
+    k = ThumbnailCache.key("/p/a.jpg", "hash-a", 256)
+    assert k.startswith(f"r{RENDER_VERSION}-") and "hash-a" in k
+    assert ThumbnailCache.key("/p/a.jpg", "hash-a", 256, RENDER_VERSION + 1) != k
+
+
+def test_stale_thumbnail_from_an_older_rendering_is_re_rendered(tmp_path, make_photo, monkeypatch) -> None:  # noqa: ANN001
+    from photoseek.core.imaging import thumbnails as thumbs_mod
+
+    src = make_photo(tmp_path / "a.jpg", "red", size=(600, 400))
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    old = cache.get(str(src), "hash-a", 128)
+    # a thumbnail drawn by an older rendering (same hash and size) sits in the cache with the old key
+    old.write_bytes(b"stale bytes from an old renderer")
+    monkeypatch.setattr(thumbs_mod, "RENDER_VERSION", thumbs_mod.RENDER_VERSION + 1)
+    new = cache.get(str(src), "hash-a", 128)
+    assert new != old
+    with Image.open(new) as im:  # a real, freshly rendered thumbnail, not the stale file
+        assert max(im.size) == 128
+    # and a key without any version (written before keys had one) is never looked up
+    unversioned = cache.file_for("hash-a-128")
+    assert unversioned not in (old, new)

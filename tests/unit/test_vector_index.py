@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from photoseek.core.storage.catalog import Catalog, PhotoUpdate
-from photoseek.core.storage.vector_index import VectorIndex
+from photoseek.core.storage.vector_index import SIDECAR_FORMAT, VectorIndex
 
 DIM = 8
 MODEL = "m"
@@ -79,6 +79,25 @@ def test_stale_sidecar_version_triggers_rebuild(tmp_path, cat):
     _commit(cat, vecs[3:], start=3)  # catalog moved on while the index file did not
     vi = _index(tmp_path, cat)
     assert vi.rebuilt and len(vi) == 6
+
+
+@pytest.mark.parametrize("fmt", [None, 0, SIDECAR_FORMAT + 1, "1"])
+def test_sidecar_of_another_format_is_rebuilt_not_trusted(tmp_path, cat, fmt):
+    vecs = _unit(np.random.default_rng(5), 4)
+    ids, _ = _commit(cat, vecs)
+    _index(tmp_path, cat).save()
+    meta_path = tmp_path / "indexes" / f"{MODEL}.usearch.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["format"] == SIDECAR_FORMAT
+    assert not _index(tmp_path, cat).rebuilt  # the current format is trusted
+    if fmt is None:
+        del meta["format"]  # written before the sidecar had a format number
+    else:
+        meta["format"] = fmt
+    meta_path.write_text(json.dumps(meta))
+    vi = _index(tmp_path, cat)
+    assert vi.rebuilt and len(vi) == 4 and vi.search(vecs[2], 1)[0][0] == ids[2]
+    assert json.loads(meta_path.read_text())["format"] == SIDECAR_FORMAT  # rewritten in the current format
 
 
 def test_corrupt_index_file_is_rebuilt(tmp_path, cat):

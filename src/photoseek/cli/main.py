@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from photoseek import __version__
-from photoseek.core.domain import IndexProgress, IndexReport, SearchHit
+from photoseek.cli import watch_cmd
+from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, PhotoState, SearchHit, SearchRequest, Sort
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import Library
 
@@ -70,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--in", dest="folder", metavar="FOLDER", help="only photos inside this folder")
         sp.add_argument("--after", type=_date, metavar="DATE", help="taken on or after (YYYY-MM-DD)")
         sp.add_argument("--before", type=_date, metavar="DATE", help="taken before (YYYY-MM-DD)")
-        sp.add_argument("--sort", choices=["relevance", "date", "date-asc"], default="relevance")
+        sp.add_argument("--sort", choices=[s.value for s in Sort], default=Sort.RELEVANCE.value,
+                        help="relevance (default), date (newest first) or date-asc (oldest first)")
 
     s = sub.add_parser("search", help="search by text; '+2:word' weighs, '-word' subtracts, an image path adds it")
     s.add_argument("query", nargs="+")
@@ -96,12 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     msub.add_parser("verify", help="re-check every pack file against its manifest")
 
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
-    try:
-        from photoseek.cli import watch_cmd
-
-        watch_cmd.add_arguments(w)
-    except ImportError:  # pragma: no cover - the watcher ships with the app; guards partial installs
-        pass
+    watch_cmd.add_arguments(w)
     return p
 
 
@@ -123,7 +120,7 @@ def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
         return
     for h in hits:
         when = h.photo.taken_at.strftime("%Y-%m-%d") if h.photo.taken_at else "          "
-        flag = "  (offline)" if h.photo.state.value == "offline" else ""
+        flag = "  (offline)" if h.photo.state == PhotoState.OFFLINE else ""
         print(f"{h.score:6.3f}  {when}  {h.photo.path}{flag}")
 
 
@@ -134,7 +131,7 @@ class _Progress:
         self.quiet = quiet or not sys.stderr.isatty() and os.environ.get("PHOTOSEEK_PROGRESS") != "1"
         self.bar: Any = None
         self.stop = False
-        self.phase = ""
+        self.phase: IndexPhase | None = None
 
     def __call__(self, p: IndexProgress) -> bool:
         if self.quiet:
@@ -145,9 +142,9 @@ class _Progress:
             if self.bar is not None:
                 self.bar.close()
             self.phase = p.phase
-            if p.phase == "scanning":
+            if p.phase == IndexPhase.SCANNING:
                 self.bar = tqdm(desc="Scanning", unit=" files", file=sys.stderr, leave=False)
-            elif p.phase == "embedding":
+            elif p.phase == IndexPhase.EMBEDDING:
                 self.bar = tqdm(desc="Indexing", total=p.total, unit=" photos", file=sys.stderr, smoothing=0.1)
             else:
                 self.bar = None
@@ -228,14 +225,15 @@ def cmd_index(lib: Library, a: argparse.Namespace) -> int:
 
 
 def cmd_search(lib: Library, a: argparse.Namespace) -> int:
-    query = " ".join(a.query)
-    hits = lib.search(query, limit=a.limit, folder=a.folder, after=a.after, before=a.before, sort=a.sort)
+    hits = lib.find(SearchRequest(query=" ".join(a.query), limit=a.limit, folder=a.folder, after=a.after,
+                                  before=a.before, sort=Sort(a.sort)))
     _print_hits(hits, a.json)
     return EXIT_OK
 
 
 def cmd_similar(lib: Library, a: argparse.Namespace) -> int:
-    hits = lib.similar(a.image, limit=a.limit, folder=a.folder, after=a.after, before=a.before, sort=a.sort)
+    hits = lib.find(SearchRequest(similar_to=a.image, limit=a.limit, folder=a.folder, after=a.after, before=a.before,
+                                  sort=Sort(a.sort)))
     _print_hits(hits, a.json)
     return EXIT_OK
 
@@ -311,8 +309,6 @@ def cmd_models(lib: Library, a: argparse.Namespace) -> int:
 
 
 def cmd_watch(lib: Library, a: argparse.Namespace) -> int:
-    from photoseek.cli import watch_cmd
-
     return watch_cmd.run(lib, a)
 
 
@@ -356,7 +352,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if lib is not None:
             lib.close()
-
-
-def entry() -> None:
-    sys.exit(main())

@@ -16,7 +16,7 @@ import time
 from types import FrameType
 from typing import TextIO
 
-from photoseek.core.domain import WatchProgress
+from photoseek.core.domain import WatchPhase, WatchProgress
 from photoseek.core.library import Library
 
 PROGRESS_EVERY_S = 2.0
@@ -46,8 +46,8 @@ class _Printer:
         line = None
         if p.message:
             line = p.message
-        elif p.phase in ("indexing", "scanning") and p.total and now - self.last_progress >= PROGRESS_EVERY_S:
-            line = f"{p.phase} {p.done}/{p.total}" + (f" ({p.queued} more queued)" if p.queued else "")
+        elif p.phase in (WatchPhase.INDEXING, WatchPhase.SCANNING) and p.total and now - self.last_progress >= PROGRESS_EVERY_S:
+            line = f"{p.phase.value} {p.done}/{p.total}" + (f" ({p.queued} more queued)" if p.queued else "")
             self.last_progress = now
         if line is None:
             return
@@ -73,8 +73,8 @@ def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None) ->
                            force_polling=args.polling, poll_interval_s=args.poll_interval,
                            purge_after_s=args.purge_after)
         try:
-            folders = len(lib.catalog.folders())
-            printer(WatchProgress("watching", 0, 0, 0,
+            folders = len(lib.folders())
+            printer(WatchProgress(WatchPhase.WATCHING, 0, 0, 0,
                                   f"watching {folders} folder(s) in {lib.home}; press Ctrl+C to stop"))
             while not stop.wait(0.5):
                 if not handle.is_alive():

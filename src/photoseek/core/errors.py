@@ -48,7 +48,3 @@ class FolderError(PhotoSeekError):
 
 class QueryError(PhotoSeekError):
     """A search query could not be understood."""
-
-
-class Cancelled(PhotoSeekError):
-    """The caller asked to stop (progress callback returned False)."""

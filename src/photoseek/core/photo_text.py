@@ -1,7 +1,7 @@
-"""The words in a library's photos: the OCR pass, its status, and search by words. Composed by the library.
+"""The words in a library's photos: the OCR pass, its status, and search that combines words and meaning.
 
-The OCR engine is created on first use (the pass, not start-up or search, loads its models); searching by words
-needs only SQLite.
+The library composes one :class:`PhotoText` (``Library.text``). The OCR engine is created on first use (the pass,
+not start-up or search, loads its models); searching by words needs only SQLite.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from photoseek.core.config import Settings
-from photoseek.core.domain import SearchHit, TextStatus
+from photoseek.core.domain import SearchHit, SearchRequest, TextStatus
+from photoseek.core.errors import CatalogError, QueryError
+from photoseek.core.imaging.siblings import with_raw_siblings
 from photoseek.core.indexing.text_pass import ProgressFn, TextPass, TextPassReport
 from photoseek.core.runtime.ocr import TextReader, default_threads, engine_version
-from photoseek.core.search import Filters, Searcher
+from photoseek.core.search import Filters, Searcher, parse_query, sort_hits
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.text_index import TextIndex
 from photoseek.core.text_query import MatchMode, TextQuery, split_text_query
@@ -24,16 +24,26 @@ from photoseek.core.text_search import TextSearcher
 
 
 class PhotoText:
-    def __init__(self, catalog: Catalog, lock_path: Path, settings: Callable[[], Settings]) -> None:
+    """Args:
+        catalog: the library's catalog.
+        lock_path: lock file so two processes never run the OCR pass on one library at once.
+        settings: the library's settings (``read_text``, ``text_threads``).
+        read_only: a library opened for searching only cannot run the pass.
+    """
+
+    def __init__(self, catalog: Catalog, lock_path: Path, settings: Callable[[], Settings], *,
+                 read_only: bool = False) -> None:
         self.catalog = catalog
         self.index = TextIndex(catalog)
         self._lock_path = lock_path
         self._settings = settings
+        self._read_only = read_only
         self._reader: TextReader | None = None
         self._reader_lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
+        """The ``read_text`` setting: whether the OCR pass runs."""
         return self._settings().read_text
 
     def reader(self) -> TextReader:
@@ -43,8 +53,15 @@ class PhotoText:
             return self._reader
 
     def read(self, progress: ProgressFn | None = None, *, limit: int | None = None) -> TextPassReport:
-        """Run the OCR pass over what is pending (nothing when the setting is off). ``progress`` may return False
-        to pause; the next call resumes."""
+        """The second, lower-priority indexing pass: read the words in photos whose vectors are in. Run it after
+        ``Library.index``; it never blocks indexing. ``progress`` may return False to pause; the next call resumes.
+        Does nothing when the setting is off, or when another process is reading (``report.busy``).
+
+        Raises:
+            CatalogError: the library is open read-only.
+        """
+        if self._read_only:
+            raise CatalogError("a read-only library cannot read text in photos")
         if not self.enabled:
             return TextPassReport()
         return TextPass(self.catalog, self.reader(), self._lock_path).run(progress, limit=limit)
@@ -55,22 +72,38 @@ class PhotoText:
         return TextStatus(self.enabled, engine, c.done, c.with_text, c.pending, c.errors)
 
     def text_of(self, photo_id: int) -> str | None:
+        """The words read in a photo, one line per line of text ("" when none; None when not read yet)."""
         return self.index.text_of(photo_id)
 
     # search -----------------------------------------------------------------------------------------------------
-    def words_only(self, query: str) -> bool:
-        """Whether ``query`` asks for words in photos only (``text:"..."`` or one quoted phrase)."""
-        return split_text_query(query).mode is MatchMode.WORDS
+    def find(self, searcher: Searcher, r: SearchRequest) -> list[SearchHit]:
+        """Run a request like :meth:`Searcher.find`, with the words in photos: ``text:"..."`` or a query that is
+        one quoted phrase searches words only; any other text query is fused with the photos whose words match.
+        A RAW stacked under a hit is named in ``raw_sibling``.
 
-    def search_words(self, searcher: Searcher, query: str, *, limit: int, filters: Filters) -> list[SearchHit]:
-        """Photos whose words match: for a words-only query, or for any query when meaning has nothing to offer
-        (the model knows none of its words, e.g. "moonlight42"); then all its positive words must appear."""
-        q = split_text_query(query)
-        if q.mode is not MatchMode.WORDS:
-            q = TextQuery(MatchMode.WORDS, q.words, False, "")
-        return TextSearcher(searcher, self.index).words_only(q, limit=limit, filters=filters)
-
-    def fuse(self, searcher: Searcher, query: str, meaning: list[SearchHit], vec: np.ndarray, *, limit: int,
-             filters: Filters) -> list[SearchHit]:
-        return TextSearcher(searcher, self.index).fuse(split_text_query(query), meaning, vec, limit=limit,
-                                                       filters=filters)
+        Raises:
+            QueryError: the query is empty, only negative, or gives the model nothing while no words match.
+        """
+        if r.similar_to is not None:
+            return with_raw_siblings(searcher.find(r))
+        q = split_text_query(r.query)
+        words = TextSearcher(searcher, self.index)
+        filters = Filters.of(r.folder, r.after, r.before)
+        if q.mode is MatchMode.WORDS:
+            hits = words.words_only(q, limit=r.limit, filters=filters)
+        else:
+            parts = parse_query(r.query)
+            if len(searcher.vindex) == 0:
+                return []  # nothing indexed yet (so nothing read either): no need to load the text model
+            try:
+                vec = searcher.query_vector(parts)
+            except QueryError:
+                # the model sees nothing in these words ("moonlight42"), but they may be written in photos
+                hits = words.words_only(TextQuery(MatchMode.WORDS, q.words, False, ""), limit=r.limit,
+                                        filters=filters)
+                if not hits:
+                    raise
+            else:
+                hits = words.fuse(q, searcher.search_vector(vec, limit=r.limit, filters=filters), vec,
+                                  limit=r.limit, filters=filters)
+        return with_raw_siblings(sort_hits(hits, r.sort))

@@ -1,5 +1,9 @@
 """Queries: text, example images and weighted combinations of both, with folder and date filters.
 
+:class:`Searcher` turns a query into a vector and ranks the vector index under :class:`Filters`;
+:func:`resolve_target` says which image a "find similar" starts from; :func:`sort_hits` orders results by
+:class:`~photoseek.core.domain.Sort`.
+
 Query syntax (for the CLI and the GUI search box)::
 
     beach +2:sunset -people            # parts with weights; "-" subtracts, "+2:" doubles
@@ -16,9 +20,10 @@ from datetime import datetime
 
 import numpy as np
 
-from photoseek.core.domain import SearchHit
-from photoseek.core.errors import QueryError
-from photoseek.core.imaging.decode import decode, is_photo_path
+from photoseek.core.domain import SearchHit, SearchRequest, Sort
+from photoseek.core.errors import FolderError, QueryError
+from photoseek.core.fs import is_photo_path, normalize_folder
+from photoseek.core.imaging.decode import decode
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
@@ -44,6 +49,11 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.folder or self.after or self.before)
+
+    @classmethod
+    def of(cls, folder: str | None = None, after: datetime | None = None, before: datetime | None = None) -> Filters:
+        """Filters as a front end gives them (``folder`` may be relative or start with ``~``)."""
+        return cls(normalize_folder(folder) if folder else None, after, before)
 
 
 def _image_token(tok: str) -> str | None:
@@ -131,6 +141,21 @@ class Searcher:
                              hint="Use other words, or check that positive and negative parts do not cancel out.")
         return total / norm
 
+    def find(self, r: SearchRequest) -> list[SearchHit]:
+        """Run a request: by example when ``similar_to`` is set (the example itself is never a match), else by
+        text; filtered, then sorted as asked."""
+        filters = Filters.of(r.folder, r.after, r.before)
+        if r.similar_to is not None:
+            path, own_id = resolve_target(self.catalog, r.similar_to)
+            hits = self.search_vector(self.image_vector(path), limit=r.limit, filters=filters,
+                                      exclude={own_id} if own_id is not None else set())
+        else:
+            parts = parse_query(r.query)
+            if len(self.vindex) == 0:
+                return []  # nothing indexed yet: no need to load the text model
+            hits = self.search_vector(self.query_vector(parts), limit=r.limit, filters=filters)
+        return sort_hits(hits, r.sort)
+
     def search_vector(self, vec: np.ndarray, *, limit: int, filters: Filters | None = None,
                       exclude: set[int] | None = None) -> list[SearchHit]:
         """Top ``limit`` photos by cosine to ``vec`` that pass the filters."""
@@ -151,3 +176,37 @@ class Searcher:
         ranked = ranked[:limit]
         photos = self.catalog.photos(i for i, _ in ranked)
         return [SearchHit(photos[i], s) for i, s in ranked if i in photos]
+
+
+def resolve_target(catalog: Catalog, target: str | int) -> tuple[str, int | None]:
+    """The image a "find similar" starts from: ``(path, library photo id or None)``.
+
+    ``target`` is a library photo id, or a path (a library photo's or any image file's).
+
+    Raises:
+        FolderError: no library photo has that id.
+    """
+    if isinstance(target, int):
+        photo = catalog.photo(target)
+        if photo is None:
+            raise FolderError(f"no photo with id {target}")
+        path = photo.path
+    else:
+        path = os.path.abspath(os.path.expanduser(target))
+    photo = catalog.photo_by_path(path)
+    return path, (photo.id if photo is not None else None)
+
+
+def _when(h: SearchHit) -> datetime:
+    return h.photo.taken_at or datetime.fromtimestamp(h.photo.mtime)
+
+
+def sort_hits(hits: list[SearchHit], sort: Sort | str) -> list[SearchHit]:
+    """Results in the asked order: relevance (as ranked), newest first, or oldest first (date taken, else file
+    time). ``sort`` may be a :class:`Sort` or its value ("relevance", "date", "date-asc")."""
+    order = Sort(sort)
+    if order is Sort.NEWEST:
+        return sorted(hits, key=_when, reverse=True)
+    if order is Sort.OLDEST:
+        return sorted(hits, key=_when)
+    return hits

@@ -17,7 +17,10 @@ from pathlib import Path
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from photoseek.core.errors import DecodeError
-from photoseek.core.imaging.raw import RAW_EXTENSIONS, decode_raw, is_raw_path
+from photoseek.core.fs import PHOTO_EXTENSIONS, is_photo_path
+from photoseek.core.imaging.raw import decode_raw, is_raw_path
+
+__all__ = ["PHOTO_EXTENSIONS", "Decoded", "PhotoMeta", "decode", "is_photo_path", "read_meta"]  # is_photo_path lives in fs
 
 try:  # HEIC/HEIF (and AVIF on older Pillow) come from pillow-heif
     import pillow_heif
@@ -31,9 +34,6 @@ MAX_PIXELS = 250_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-PHOTO_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".heic", ".heif", ".avif"}
-) | RAW_EXTENSIONS
 
 _EXIF_IFD = 0x8769
 _TAG_DATETIME_ORIGINAL = 0x9003
@@ -41,10 +41,6 @@ _TAG_DATETIME_DIGITIZED = 0x9004
 _TAG_DATETIME = 0x0132
 _TAG_MAKE = 0x010F
 _TAG_MODEL = 0x0110
-
-
-def is_photo_path(path: str | os.PathLike[str]) -> bool:
-    return os.path.splitext(os.fspath(path))[1].lower() in PHOTO_EXTENSIONS
 
 
 @dataclass(frozen=True)

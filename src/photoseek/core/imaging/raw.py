@@ -23,16 +23,10 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from photoseek.core.errors import DecodeError
+from photoseek.core.fs import RAW_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
-# What LibRaw reads (a subset of its list: the formats people meet, and a few older ones that cost nothing).
-RAW_EXTENSIONS = frozenset(
-    {
-        ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2", ".rwl",
-        ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".mef", ".mos", ".mrw", ".kdc", ".dcr",
-    }
-)
 
 # LibRaw's ``sizes.flip`` -> the EXIF orientation that shows the image upright.
 _FLIP_TO_EXIF = {0: 1, 3: 3, 5: 8, 6: 6}

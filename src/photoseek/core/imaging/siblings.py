@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 
+from photoseek.core.domain import SearchHit
 from photoseek.core.imaging.raw import is_raw_path
 
 # What a camera (or phone) writes next to a RAW file: JPEG, or HEIF on newer bodies and phones.
@@ -78,3 +80,9 @@ def raw_companions(paths: Iterable[str]) -> dict[str, str]:
             if developed in wanted:
                 out[developed] = raw
     return out
+
+
+def with_raw_siblings(hits: list[SearchHit]) -> list[SearchHit]:
+    """Search hits with the RAW file stacked under each developed photo filled in (see :func:`raw_companions`)."""
+    stacks = raw_companions(h.photo.path for h in hits)
+    return [replace(h, raw_sibling=stacks[h.photo.path]) if h.photo.path in stacks else h for h in hits]

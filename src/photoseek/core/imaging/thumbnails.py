@@ -1,4 +1,8 @@
-"""Thumbnails on disk: small JPEGs keyed by content hash and size, with a total-bytes LRU bound.
+"""Thumbnails on disk: small JPEGs keyed by rendering version, content hash and size, with a total-bytes LRU bound.
+
+The key starts with :data:`RENDER_VERSION`: bump it whenever :meth:`ThumbnailCache.render` draws differently, and
+every thumbnail made the old way is stale: it is never served again, the photo is re-rendered under the new key,
+and the old files age out through the LRU bound.
 
 Qt-free so that any front end (or a future web view) can share the cache. Files are written atomically (temp file
 + rename) so concurrent workers never see half a thumbnail; eviction uses file access/modification times, touched
@@ -16,6 +20,7 @@ from photoseek.core.errors import DecodeError
 from photoseek.core.imaging.decode import decode
 
 _EXT = ".jpg"
+RENDER_VERSION = 1  # 1: EXIF-oriented, fits size x size, JPEG quality 85 (keys before it had no version)
 
 
 class ThumbnailCache:
@@ -33,10 +38,12 @@ class ThumbnailCache:
         self._total: int | None = None  # lazily measured, then tracked
 
     @staticmethod
-    def key(path: str, content_hash: str | None, size: int) -> str:
-        """Cache key: content hash when known (survives moves and renames), else the path."""
+    def key(path: str, content_hash: str | None, size: int, render_version: int | None = None) -> str:
+        """Cache key: rendering version (default: the current one), then the content hash when known (survives
+        moves and renames), else the path, then the size."""
         base = content_hash or ("path:" + hashlib.sha1(os.fsencode(path)).hexdigest())
-        return f"{base}-{int(size)}"
+        version = RENDER_VERSION if render_version is None else render_version
+        return f"r{int(version)}-{base}-{int(size)}"
 
     def file_for(self, key: str) -> Path:
         safe = key.replace("/", "_").replace(":", "_")

@@ -1,4 +1,4 @@
-"""Walk library folders and compare what is on disk with the catalog."""
+"""Walk library folders: every photo file with its size and mtime (reading only), and its content hash."""
 
 from __future__ import annotations
 
@@ -6,25 +6,10 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from photoseek.core.domain import FileProblem
-from photoseek.core.imaging.decode import is_photo_path
+from photoseek.core.fs import SYSTEM_DIRS, is_photo_path
 from photoseek.core.imaging.siblings import raw_siblings, stacked_raws
-
-# Folders that hold thumbnails, trash or OS metadata rather than photos.
-SYSTEM_DIRS = frozenset(
-    {
-        "@eaDir",  # Synology thumbnails
-        "#recycle",
-        "$RECYCLE.BIN",
-        "System Volume Information",
-        "lost+found",
-        "__MACOSX",
-        "node_modules",
-        "Thumbs",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -116,19 +101,3 @@ def is_stacked_raw(path: str) -> bool:
     except OSError:
         return False
     return path in raw_siblings(names)
-
-
-def under(path: str, folder: str) -> bool:
-    folder = folder.rstrip(os.sep)
-    return path == folder or path.startswith(folder + os.sep)
-
-
-def normalize_folder(path: str | os.PathLike[str]) -> str:
-    return os.path.abspath(os.path.expanduser(os.fspath(path)))
-
-
-def exists_dir(path: str) -> bool:
-    try:
-        return Path(path).is_dir() and os.access(path, os.R_OK | os.X_OK)
-    except OSError:
-        return False

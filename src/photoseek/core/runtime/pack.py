@@ -32,6 +32,8 @@ REQUIRED_FILES = (
 )
 OPTIONAL_FILES = ("textual/tokenizer_config.json",)
 MANIFEST = "manifest.json"
+# manifest.json format: 1 adds "format" itself; 0 (no "format" key) has the same fields and is read as is.
+MANIFEST_FORMAT = 1
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 
 
@@ -54,7 +56,9 @@ def pack_files(root: Path) -> list[str]:
 
 def write_manifest(root: Path, *, pack_id: str, name: str, license: str, source: str, **extra: Any) -> dict[str, Any]:
     """Write ``manifest.json`` with the sha256 of every file; used by build scripts and ``models install``."""
+    extra.pop("format", None)
     manifest: dict[str, Any] = {
+        "format": MANIFEST_FORMAT,
         "id": pack_id,
         "name": name,
         "license": license,
@@ -126,6 +130,12 @@ class ModelPack:
             )
         config = _read_json(root, "config.json")
         manifest = _read_json(root, MANIFEST) if (root / MANIFEST).is_file() else {}
+        fmt = manifest.get("format", 0)
+        if not isinstance(fmt, int) or not 0 <= fmt <= MANIFEST_FORMAT:
+            raise ModelPackError(
+                f"model pack {root.name}: manifest.json has format {fmt!r}; this PhotoSeek reads up to {MANIFEST_FORMAT}",
+                hint="Update PhotoSeek to use this pack.",
+            )
         try:
             embed_dim = int(config["embed_dim"])
         except (KeyError, TypeError, ValueError) as e:

@@ -2,7 +2,9 @@
 
 The catalog keeps a version counter per model that moves on every change to that model's vectors. The index file
 is saved atomically (temp file + rename) with a small sidecar that records the version it reflects; on open, a
-missing, unreadable or stale index is rebuilt from SQLite. So a killed process never leaves search wrong.
+missing, unreadable or stale index is rebuilt from SQLite. So a killed process never leaves search wrong. The
+sidecar carries a format number (:data:`SIDECAR_FORMAT`); a sidecar of any other format is treated as stale, and the
+index is rebuilt (it is only a cache).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from usearch.index import Index
 from photoseek.core.storage.catalog import Catalog
 
 log = logging.getLogger(__name__)
+
+SIDECAR_FORMAT = 1  # <model_id>.usearch.json: {format, model_id, dim, count, version}; none before 1
 
 
 class VectorIndex:
@@ -70,6 +74,10 @@ class VectorIndex:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
+        if not isinstance(meta, dict) or meta.get("format") != SIDECAR_FORMAT:
+            log.info("vector index %s has sidecar format %r (want %d); rebuilding", self.path,
+                     meta.get("format") if isinstance(meta, dict) else None, SIDECAR_FORMAT)
+            return False
         if meta.get("version") != want or meta.get("dim") != self.dim or not self.path.is_file():
             return False
         try:
@@ -112,7 +120,7 @@ class VectorIndex:
             try:
                 self._index.save(os.fspath(tmp))
                 os.replace(tmp, self.path)
-                meta = {"model_id": self.model_id, "dim": self.dim, "count": len(self._index), "version": self._version}
+                meta = {"format": SIDECAR_FORMAT, "model_id": self.model_id, "dim": self.dim, "count": len(self._index), "version": self._version}
                 tmp_meta = self.meta_path.with_suffix(".json.tmp")
                 tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
                 os.replace(tmp_meta, self.meta_path)

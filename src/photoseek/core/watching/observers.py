@@ -1,6 +1,6 @@
 """Watch library folders for changes (the only module that imports watchdog).
 
-Handlers only hand paths to a sink (:class:`photoseek.core.indexing.queue.ChangeQueue`); the indexing worker does
+Handlers only hand paths to a sink (:class:`photoseek.core.watching.changes.ChangeQueue`); the indexing worker does
 the work. Each folder gets its own observer so that one folder can fall back to polling while the others use
 kernel events:
 
@@ -40,10 +40,10 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-log = logging.getLogger(__name__)
+from photoseek.core.domain import WatchMode
+from photoseek.core.fs import readable_dir
 
-EVENTS = "events"
-POLLING = "polling"
+log = logging.getLogger(__name__)
 
 # File systems whose changes made elsewhere (another client, the server) never reach local inotify.
 NETWORK_FS = frozenset({
@@ -69,7 +69,7 @@ class EventSink(Protocol):
     def folder_back(self, root: str) -> None: ...
 
 
-ModeCallback = Callable[[str, str, str], None]  # (folder, "events" | "polling", reason)
+ModeCallback = Callable[[str, WatchMode | None, str], None]  # (folder, mode or None when it stops, reason)
 
 
 def _unescape_mount(field: str) -> str:
@@ -109,13 +109,6 @@ def _polling_forced() -> bool:
     return os.environ.get("PHOTOSEEK_WATCH_POLLING", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _exists_dir(path: str) -> bool:
-    try:
-        return os.path.isdir(path) and os.access(path, os.R_OK | os.X_OK)
-    except OSError:
-        return False
-
-
 class _Handler(FileSystemEventHandler):
     def __init__(self, root: str, sink: EventSink, on_root_gone: Callable[[], None]) -> None:
         self.root = root
@@ -142,7 +135,7 @@ class _Handler(FileSystemEventHandler):
 @dataclass
 class _Watch:
     observer: BaseObserver
-    mode: str
+    mode: WatchMode
     reason: str
 
 
@@ -156,7 +149,7 @@ class LibraryWatcher:
         force_polling: poll every folder instead of using kernel events (also ``PHOTOSEEK_WATCH_POLLING=1``).
         poll_interval_s: how often a polled folder is rescanned.
         check_interval_s: how often folders are checked for vanishing and coming back.
-        on_mode: called with ``(folder, mode, reason)`` when a folder starts being watched, and with mode ``""``
+        on_mode: called with ``(folder, mode, reason)`` when a folder starts being watched, and with mode None
             when it stops being watched because it vanished.
     """
 
@@ -197,8 +190,8 @@ class LibraryWatcher:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
-    def modes(self) -> dict[str, str]:
-        """folder -> "events" | "polling" for every folder being watched now."""
+    def modes(self) -> dict[str, WatchMode]:
+        """folder -> how it is watched, for every folder being watched now."""
         with self._lock:
             return {root: w.mode for root, w in self._watches.items()}
 
@@ -233,7 +226,7 @@ class LibraryWatcher:
                 self._gone |= {r for r in roots if r not in self._known}
             self._known = set(roots)
             for root in roots:
-                present = _exists_dir(root)
+                present = readable_dir(root)
                 w = self._watches.get(root)
                 if w is not None and present and not (w.observer.is_alive()
                                                       and all(e.is_alive() for e in w.observer.emitters)):
@@ -244,7 +237,7 @@ class LibraryWatcher:
                     self._gone.add(root)
                     log.info("folder gone: %s", root)
                     self.sink.folder_gone(root)
-                    self._mode(root, "", "folder is gone")
+                    self._mode(root, None, "folder is gone")
                 elif w is None and present:
                     self._watch(root)
                     if root in self._gone:
@@ -274,8 +267,8 @@ class LibraryWatcher:
                 # started first, so that scheduling creates the kernel watches here and raises here
                 obs.start()
                 obs.schedule(handler, root, recursive=True, event_filter=_EVENT_TYPES)
-                self._watches[root] = _Watch(obs, EVENTS, "")
-                self._mode(root, EVENTS, "")
+                self._watches[root] = _Watch(obs, WatchMode.EVENTS, "")
+                self._mode(root, WatchMode.EVENTS, "")
                 return
             except OSError as e:
                 obs.stop()
@@ -287,12 +280,12 @@ class LibraryWatcher:
         obs = PollingObserver(timeout=self.poll_interval_s)
         obs.schedule(handler, root, recursive=True, event_filter=_EVENT_TYPES)
         obs.start()
-        self._watches[root] = _Watch(obs, POLLING, reason)
-        self._mode(root, POLLING, reason)
+        self._watches[root] = _Watch(obs, WatchMode.POLLING, reason)
+        self._mode(root, WatchMode.POLLING, reason)
 
-    def _mode(self, root: str, mode: str, reason: str) -> None:
+    def _mode(self, root: str, mode: WatchMode | None, reason: str) -> None:
         if mode:
-            log.info("watching %s by %s%s", root, mode, f" ({reason})" if reason else "")
+            log.info("watching %s by %s%s", root, mode.value, f" ({reason})" if reason else "")
         if self.on_mode is not None:
             try:
                 self.on_mode(root, mode, reason)

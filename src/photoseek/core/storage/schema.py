@@ -1,0 +1,97 @@
+"""The catalog's SQLite schema: step-by-step migrations and the reader that applies or refuses them.
+
+The version lives in ``PRAGMA user_version``. Each step runs in its own ``BEGIN IMMEDIATE`` transaction, so several
+processes opening an old catalog at once migrate it exactly once; a catalog from a newer PhotoSeek is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from photoseek.core.errors import CatalogError
+from photoseek.core.storage.text_index import TEXT_SCHEMA
+
+# Each step is a script of plain statements split at ";", or a tuple of statements (when they hold ";" themselves).
+MIGRATIONS: list[str | tuple[str, ...]] = [
+    # 1: initial schema
+    """
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        added_at REAL NOT NULL,
+        online INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime REAL NOT NULL,
+        content_hash TEXT,
+        width INTEGER,
+        height INTEGER,
+        taken_at TEXT,
+        camera TEXT,
+        state TEXT NOT NULL DEFAULT 'pending',
+        error TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX photos_folder ON photos(folder_id);
+    CREATE INDEX photos_hash ON photos(content_hash);
+    CREATE INDEX photos_state ON photos(state);
+    CREATE TABLE embeddings (
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (photo_id, model_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX embeddings_model ON embeddings(model_id);
+    CREATE TABLE model_state (
+        model_id TEXT PRIMARY KEY,
+        dim INTEGER NOT NULL,
+        version INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 2: when a photo went missing, so a later re-appearance can be matched (moves seen as delete + create)
+    """
+    ALTER TABLE photos ADD COLUMN missing_since REAL;
+    """,
+    # 3 (issue 15): words found in photos by OCR, with an FTS5 index (storage/text_index.py)
+    TEXT_SCHEMA,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(con: sqlite3.Connection, path: Path, write: Callable[[], AbstractContextManager[sqlite3.Connection]]
+            ) -> None:
+    """Bring the catalog on ``con`` to :data:`SCHEMA_VERSION`, one transaction (from ``write``) per step.
+
+    Raises:
+        CatalogError: the file is not a PhotoSeek catalog, is damaged, or comes from a newer PhotoSeek.
+    """
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise CatalogError(
+            f"the catalog {path} is not a PhotoSeek database or is damaged: {e}",
+            hint="Move the file aside; PhotoSeek will create a new one and re-index your folders.",
+        ) from e
+    if version > SCHEMA_VERSION:
+        raise CatalogError(
+            f"the catalog was written by a newer PhotoSeek (schema {version}, this one knows {SCHEMA_VERSION})",
+            hint="Update PhotoSeek.",
+        )
+    for step in range(version, SCHEMA_VERSION):
+        with write() as w:
+            # re-read inside the lock: another process may have run this step meanwhile
+            if w.execute("PRAGMA user_version").fetchone()[0] > step:
+                continue
+            script = MIGRATIONS[step]
+            for stmt in script if isinstance(script, tuple) else script.split(";"):
+                if stmt.strip():
+                    w.execute(stmt)
+            w.execute(f"PRAGMA user_version={step + 1}")
