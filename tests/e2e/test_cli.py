@@ -98,3 +98,32 @@ def test_empty_library_search_says_what_to_do(run) -> None:
     p = run("search", "sunset")
     assert p.stdout == "" and "Add a folder" in p.stderr
     assert json.loads(run("search", "sunset", "--json").stdout) == []
+
+
+def test_words_in_photos_and_raw_pairs_from_the_command_line(run, tmp_path: Path, make_photo) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from raw_files import write_dng
+    from text_photos import make_text_photos
+
+    photos = Path(__file__).resolve().parents[1] / "data" / "photos"
+    root = tmp_path / "Phone"
+    make_text_photos(sorted(photos.glob("*.jpg")), root, 1)  # a sign: "WIFI: MOONLIGHT42"
+    make_photo(root / "IMG_0007.jpg", "red")
+    write_dng(root / "IMG_0007.CR2.tmp", photos / "coffee.jpg").rename(root / "IMG_0007.dng")
+    run("folders", "add", str(root))
+    out = run("index").stdout
+    assert "2 indexed" in out  # the RAW+JPEG pair is one photo
+    assert "Read text in 2 photos (1 with words)" in out
+    status = run("status").stdout
+    assert "Text      read 2 of 2 photos (1 with words), 0 pending" in status
+    assert json.loads(run("status", "--json").stdout)["text"]["with_text"] == 1
+
+    hits = json.loads(run("search", 'text:"moonlight"', "--json").stdout)
+    assert [Path(h["path"]).name for h in hits] == ["text_000_sign.jpg"]
+    assert "MOONLIGHT42" in hits[0]["text_match"]
+    line = run("search", '"wifi moonlight42"').stdout.splitlines()[0]
+    assert line.endswith('words: "WIFI: MOONLIGHT42"')
+    red = json.loads(run("search", "red", "-n", "1", "--json").stdout)[0]
+    assert Path(red["path"]).name == "IMG_0007.jpg" and red["raw"] == str(root / "IMG_0007.dng")
+    assert red["text_match"] is None
+    assert "Read text" not in run("index", "--no-text").stdout
