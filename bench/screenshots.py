@@ -99,7 +99,7 @@ def main() -> int:
 
     from photoseek.core.library import Library
     from photoseek.gui.app import make_app
-    from photoseek.gui.window import MainWindow
+    from photoseek.gui.main_window import MainWindow
 
     app = make_app([])
 

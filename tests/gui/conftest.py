@@ -31,7 +31,7 @@ def library(home: Path) -> Iterator[Library]:
 @pytest.fixture
 def open_window(app, library: Library, qtbot) -> Iterator[Callable[[], object]]:  # noqa: ANN001
     """Opens the main window on ``library``; on teardown closes it and checks nothing is left running."""
-    from photoseek.gui.window import MainWindow
+    from photoseek.gui.main_window import MainWindow
 
     made: list[MainWindow] = []
 
@@ -45,9 +45,10 @@ def open_window(app, library: Library, qtbot) -> Iterator[Callable[[], object]]:
     yield _open
     for win in made:
         win.close()  # closeEvent -> shutdown: stops timers, cancels indexing, waits for every pool
-        pools = [win.query_pool, win.misc_pool, win.preview_pool, win.thumbs.pool, win.indexer.pool]
+        pools = [*win.services.pools, win.indexer.pool]
         assert all(p.activeThreadCount() == 0 for p in pools), "a worker is still running"
-        assert not win.debounce.isActive() and not win.refresh_timer.isActive(), "a timer is still running"
+        assert not win.searcher.debounce.isActive() and not win.searcher.refresh_timer.isActive(), \
+            "a timer is still running"
         assert win.watcher.pool.activeThreadCount() == 0 and win.watcher.handle is None, "still watching"
         assert not watcher_threads(), f"watcher threads left running: {watcher_threads()}"
     QThreadPool.globalInstance().waitForDone()

@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import Qt
 
 from photoseek.core.domain import Photo, PhotoState, SearchHit
-from photoseek.gui.results import HitRole, ResultsModel, ResultsView, ScoreRole, ThumbDelegate
+from photoseek.gui.widgets.results import HitRole, ResultsModel, ResultsView, ScoreRole, ThumbDelegate
 
 
 def fake_hits(n: int) -> list[SearchHit]:

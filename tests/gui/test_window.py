@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 
-from photoseek.gui.dialogs import PreviewDialog
+from photoseek.gui.dialogs.preview import PreviewDialog
 
 COLOURS = ["red", "green", "blue", "yellow", "white", "black", "orange", "purple"]
 

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app(argv)
     from photoseek.core.errors import PhotoSeekError
     from photoseek.core.library import Library
-    from photoseek.gui.window import MainWindow
+    from photoseek.gui.main_window import MainWindow
 
     try:
         # Opening is quick (settings + SQLite); models load lazily on the first search or index run, off-thread.

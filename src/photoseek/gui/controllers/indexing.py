@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import IndexProgress, IndexReport
-from photoseek.core.library import Library
-from photoseek.gui.bridge import Bridge
+from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport
+from photoseek.gui.services import Services, thread_pool
 
 
 class IndexController(QObject):
@@ -26,12 +25,11 @@ class IndexController(QObject):
 
     PROGRESS_INTERVAL_S = 0.1
 
-    def __init__(self, library: Library, bridge: Bridge, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.library = library
-        self.bridge = bridge
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.library = library = services.library
+        self.bridge = services.bridge
+        self.pool = thread_pool(self, 1)  # its own: a long run never queues behind (or in front of) other work
         self.running = False
         self.paused = False
         self._keep_going = True
@@ -46,7 +44,7 @@ class IndexController(QObject):
 
     def _on_progress(self, p: IndexProgress) -> bool:
         now = time.monotonic()
-        if p.phase == "done" or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
+        if p.phase == IndexPhase.DONE or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
             self._last_emit = now
             self.bridge.post(lambda a, _b: self.progress.emit(a), p)
         return self._keep_going

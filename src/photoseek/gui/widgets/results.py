@@ -1,4 +1,5 @@
-"""The result grid: a flat list model of search hits and a delegate that paints thumbnail + elided caption."""
+"""The result grid: a flat list model of search hits, a delegate that paints thumbnail + elided caption, and the
+view that shows a new answer while keeping the user's place."""
 
 from __future__ import annotations
 
@@ -14,16 +15,19 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QUrl,
+    Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photoseek.core.domain import PhotoState, SearchHit
-from photoseek.gui.thumbs import ThumbnailLoader, loading_tile
+from photoseek.gui.thumbnails import ThumbnailLoader, loading_tile
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 ScoreRole = Qt.ItemDataRole.UserRole + 2
 PathRole = Qt.ItemDataRole.UserRole + 3
+MIN_CELL = 96  # grid cell sizes the zoom slider and the settings allow
+MAX_CELL = 320
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -212,7 +216,13 @@ class ThumbDelegate(QStyledItemDelegate):
 
 
 class ResultsView(QListView):
-    """Icon-mode grid tuned for very long result lists (uniform sizes, batched layout)."""
+    """Icon-mode grid tuned for very long result lists (uniform sizes, batched layout).
+
+    Enter asks for a preview of the current photo; Ctrl + wheel asks for a zoom step.
+    """
+
+    open_requested = Signal(int)  # row
+    zoom_requested = Signal(float)  # wheel steps, positive zooms in
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -235,13 +245,50 @@ class ResultsView(QListView):
         self.verticalScrollBar().setSingleStep(24)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setObjectName("results")
-        self.zoom_requested = None  # set by the window: fn(delta_steps)
+        self.doubleClicked.connect(lambda idx: self.open_requested.emit(idx.row()))
+
+    def results(self) -> ResultsModel:
+        model = self.model()
+        assert isinstance(model, ResultsModel)
+        return model
+
+    def current_hit(self) -> SearchHit | None:
+        idx = self.currentIndex()
+        return self.results().hit(idx.row()) if idx.isValid() else None
+
+    def select_row(self, row: int) -> None:
+        idx = self.results().index(row, 0)
+        if idx.isValid():
+            self.setCurrentIndex(idx)
+            self.scrollTo(idx)
+
+    def show_hits(self, hits: list[SearchHit], fresh: bool) -> None:
+        """A new answer: from the top when ``fresh``, else keeping the scroll position and the selected photo."""
+        model = self.results()
+        keep = None if fresh else self.current_hit()
+        scroll = self.verticalScrollBar().value()
+        if model.thumbs is not None:
+            model.thumbs.cancel_pending()
+        model.set_hits(hits)
+        if fresh:
+            self.scrollToTop()
+            return
+        self.verticalScrollBar().setValue(scroll)
+        row = model.row_of(keep.photo.id) if keep is not None else None
+        if row is not None:
+            self.setCurrentIndex(model.index(row, 0))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
 
     def wheelEvent(self, event: Any) -> None:
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and self.zoom_requested is not None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             steps = event.angleDelta().y() / 120
             if steps:
-                self.zoom_requested(steps)
+                self.zoom_requested.emit(steps)
             event.accept()
             return
         super().wheelEvent(event)

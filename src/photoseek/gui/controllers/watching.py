@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import WatchProgress
-from photoseek.core.library import Library, WatchHandle
-from photoseek.gui.bridge import Bridge
+from photoseek.core.domain import WatchPhase, WatchProgress
+from photoseek.core.library import WatchHandle
+from photoseek.gui.services import Services, thread_pool
 
 JOIN_TIMEOUT_S = 30.0
 
@@ -25,26 +25,25 @@ class WatchController(QObject):
 
     PROGRESS_INTERVAL_S = 0.1
 
-    def __init__(self, library: Library, bridge: Bridge, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.library = library
-        self.bridge = bridge
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.library = services.library
+        self.bridge = services.bridge
+        self.pool = thread_pool(self, 1)  # its own: a long run never queues behind (or in front of) other work
         self.handle: WatchHandle | None = None  # touched on the pool thread only, read on the GUI thread
         self.active = False  # wanted and (being) started; GUI thread only
         self._last_emit = 0.0
-        self._last_phase = ""
+        self._last_phase: str = ""
         self._last_done = 0
 
     # called from the watch worker thread -------------------------------------------------------------------
     def _on_progress(self, p: WatchProgress) -> None:
         now = time.monotonic()
-        if (p.message or p.phase != self._last_phase or (p.phase == "watching" and p.done != self._last_done)
+        if (p.message or p.phase != self._last_phase or (p.phase == WatchPhase.WATCHING and p.done != self._last_done)
                 or now - self._last_emit >= self.PROGRESS_INTERVAL_S):
             self._last_emit = now
             self._last_phase = p.phase
-            self._last_done = p.done if p.phase == "watching" else self._last_done
+            self._last_done = p.done if p.phase == WatchPhase.WATCHING else self._last_done
             self.bridge.post(lambda a, _b: self.progress.emit(a), p)
 
     # GUI thread ---------------------------------------------------------------------------------------------
@@ -65,7 +64,7 @@ class WatchController(QObject):
         if error is not None:
             self.active = False
             self.active_changed.emit(False)
-            self.progress.emit(WatchProgress("stopped", 0, 0, 0, f"Not watching folders: {error}"))
+            self.progress.emit(WatchProgress(WatchPhase.STOPPED, 0, 0, 0, f"Not watching folders: {error}"))
 
     def stop(self) -> None:
         """Stop watching (the batch in hand finishes on the pool, not on the GUI thread)."""

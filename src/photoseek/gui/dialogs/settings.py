@@ -1,0 +1,85 @@
+"""The Settings dialog: model pack, indexing threads, thumbnail size. OK hands the choices to the settings
+controller."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photoseek.core.domain import ModelInfo
+from photoseek.gui.controllers.settings import SettingsController
+from photoseek.gui.services import Services
+from photoseek.gui.text import describe_error
+from photoseek.gui.widgets.results import MAX_CELL, MIN_CELL
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, services: Services, settings: SettingsController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = settings
+        self.setWindowTitle("Settings")
+        s = services.library.settings
+        self.model = QComboBox()
+        self.model.setEnabled(False)
+        self.model.addItem("Loading…")
+        self.threads = QSpinBox()
+        self.threads.setRange(0, max(1, os.cpu_count() or 1))
+        self.threads.setSpecialValueText("Automatic (all cores but one)")
+        self.threads.setValue(s.index_threads)
+        self.thumb = QSlider(Qt.Orientation.Horizontal)
+        self.thumb.setRange(MIN_CELL, MAX_CELL)
+        self.thumb.setValue(s.thumbnail_size)
+        self.thumb_label = QLabel(f"{s.thumbnail_size} px")
+        self.thumb.valueChanged.connect(lambda v: self.thumb_label.setText(f"{v} px"))
+        thumb_row = QHBoxLayout()
+        thumb_row.addWidget(self.thumb, 1)
+        thumb_row.addWidget(self.thumb_label)
+        form = QFormLayout()
+        form.addRow("Model pack", self.model)
+        form.addRow("Indexing threads", self.threads)
+        form.addRow("Thumbnail size", thumb_row)
+        note = QLabel("A new model pack is used once its vectors are computed (indexing runs in the background). "
+                      "A new thread count applies the next time PhotoSeek starts.")
+        note.setWordWrap(True)
+        note.setObjectName("muted")
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(note)
+        lay.addWidget(box)
+        self.resize(460, 220)
+        self._models: list[ModelInfo] = []
+        self.accepted.connect(lambda: settings.apply(self.chosen_model(), self.threads.value(), self.thumb.value()))
+        settings.list_models(self._fill_models)
+
+    def _fill_models(self, models: list[ModelInfo] | None, error: BaseException | None) -> None:
+        self.model.clear()
+        if error is not None or not models:
+            msg, _ = describe_error(error) if error else ("No model packs found", None)
+            self.model.addItem(msg)
+            return
+        self._models = models
+        for m in models:
+            self.model.addItem(f"{m.name} ({m.id}){'  — built in' if m.builtin else ''}", m.id)
+            if m.active:
+                self.model.setCurrentIndex(self.model.count() - 1)
+        self.model.setEnabled(True)
+
+    def chosen_model(self) -> str | None:
+        """The pack to switch to, or None to keep the active one."""
+        return self.controller.changed_model(self._models, self.model.currentData())

@@ -1,0 +1,65 @@
+"""What every part of the GUI shares: the library, the bridge back to the GUI thread, and thread pools by purpose.
+
+Controllers, widgets and dialogs take a :class:`Services`, never the main window. One ``shutdown()`` drains every
+pool it owns.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, QThreadPool
+
+from photoseek.core.imaging.thumbnails import ThumbnailCache
+from photoseek.core.library import Library
+from photoseek.gui.bridge import Bridge
+from photoseek.gui.thumbnails import ThumbnailLoader
+
+
+def thread_pool(parent: QObject, threads: int) -> QThreadPool:
+    """A pool owned by ``parent`` (so Qt deletes it with its owner) running at most ``threads`` jobs at once."""
+    pool = QThreadPool(parent)
+    pool.setMaxThreadCount(threads)
+    return pool
+
+
+class Services(QObject):
+    """The library plus pools by purpose, so a slow job of one kind never queues behind another:
+
+    - ``queries``: one thread; the search controller clears it before each submit, so the newest query wins;
+    - ``admin``: one thread for short library chores (folders, settings, status, saving a pasted image);
+    - ``previews``: one thread decoding full-size images for the preview and "Copy image";
+    - ``thumbnails``: owned by :attr:`thumbs`, one or two threads reading the thumbnail cache.
+
+    Index runs and folder watching have their own one-thread pools inside their controllers.
+    """
+
+    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.bridge = Bridge(self)
+        self.queries = thread_pool(self, 1)
+        self.admin = thread_pool(self, 1)
+        self.previews = thread_pool(self, 1)
+        s = library.settings
+        cache = ThumbnailCache(library.cache_dir / "thumbnails", s.thumbnail_cache_mb * 1024 * 1024)
+        # leave cores for indexing and the GUI: thumbnails are small and cached on disk after the first load
+        self.thumbs = ThumbnailLoader(cache, self.bridge, threads=max(1, min(2, (os.cpu_count() or 2) - 1)),
+                                      parent=self)
+        self.closed = False
+
+    @property
+    def pools(self) -> list[QThreadPool]:
+        return [self.queries, self.admin, self.previews, self.thumbs.pool]
+
+    def shutdown(self) -> None:
+        """Drop queued jobs, wait for running ones, then stop delivering callbacks. Safe to call twice."""
+        if self.closed:
+            return
+        self.closed = True
+        for pool in (self.queries, self.admin, self.previews):
+            pool.clear()
+        self.thumbs.shutdown()
+        for pool in (self.queries, self.admin, self.previews):
+            pool.waitForDone()
+        self.bridge.closed = True

@@ -1,0 +1,79 @@
+"""Human-readable text: errors as a message and a hint, sizes, durations, photo facts and result headers.
+
+Pure functions (no Qt), so every front-end string is tested without a window.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from photoseek.core.domain import SearchHit, Sort
+from photoseek.core.errors import PhotoSeekError
+
+SORT_TEXT = {Sort.RELEVANCE: "best match first", Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first"}
+
+
+def describe_error(error: BaseException) -> tuple[str, str | None]:
+    """A message and a hint for people, never a traceback."""
+    if isinstance(error, PhotoSeekError):
+        return str(error), error.hint
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else ""), None
+    return f"Something went wrong ({type(error).__name__}: {error})", "Details are in the log."
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"
+
+
+def duration(seconds: float) -> str:
+    s = int(seconds + 0.5)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' if n != 1 else ''}"
+
+
+def pretty_path(path: str | None) -> str:
+    """A path with the home folder written as ``~``."""
+    if not path:
+        return ""
+    home = str(Path.home())
+    return "~" + path[len(home):] if path.startswith(home) else path
+
+
+def photo_facts(hit: SearchHit) -> list[tuple[str, str]]:
+    p = hit.photo
+    taken = p.taken_at or (datetime.fromtimestamp(p.mtime) if p.mtime else None)
+    return [
+        ("Folder", os.path.dirname(p.path)),
+        ("Size", human_size(p.size)),
+        ("Dimensions", f"{p.width} × {p.height}" if p.width and p.height else "unknown"),
+        ("Taken", (taken.strftime("%d %b %Y, %H:%M") + ("" if p.taken_at else " (file date)")) if taken else "unknown"),
+        ("Camera", p.camera or "unknown"),
+        ("Score", f"{hit.score:.3f}"),
+    ]
+
+
+def results_header(count: int, label: str, sort: Sort, limit: int) -> str:
+    """``12 photos for “red car” · best match first``, with a note when the result limit cut the list."""
+    more = " (limit reached)" if count >= limit else ""
+    return f"{plural(count, 'photo')} for {label} · {SORT_TEXT.get(sort, '')}{more}"
+
+
+def offline_message(paths: list[str]) -> tuple[str, str]:
+    """Message and hint when library folders cannot be reached (an unplugged drive)."""
+    more = f" (+{len(paths) - 1} more)" if len(paths) > 1 else ""
+    return f"Folder not found: {paths[0]}{more}", "Its photos are kept; reconnect the drive or remove the folder in Folders…"
