@@ -100,7 +100,9 @@ def test_empty_library_search_says_what_to_do(run) -> None:
     assert json.loads(run("search", "sunset", "--json").stdout) == []
 
 
-def test_words_in_photos_and_raw_pairs_from_the_command_line(run, tmp_path: Path, make_photo) -> None:
+def test_words_in_photos_and_raw_pairs_from_the_command_line(run, home: Path, tmp_path: Path, make_photo) -> None:
+    cfg = home / "config.toml"
+    cfg.write_text(cfg.read_text().replace("read_text = false", "read_text = true"))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from raw_files import write_dng
     from text_photos import make_text_photos

@@ -19,6 +19,7 @@ COLORS = ["red", "green", "blue", "yellow"]
 @pytest.fixture
 def lib(home: Path):
     lib = Library()
+    lib.update_settings(read_text=True)
     yield lib
     lib.close()
 

@@ -59,11 +59,13 @@ class ResultsModel(QAbstractListModel):
             return self._decoration(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
             off = "\noffline: its folder cannot be reached" if hit.photo.state == PhotoState.OFFLINE else ""
+            off += f"\n+ RAW {os.path.basename(hit.raw_sibling)}" if hit.raw_sibling else ""
+            off += f"\nwords: {hit.text_match}" if hit.text_match else ""
             return f"{hit.photo.path}\nscore {hit.score:.3f}{off}"
         if role == HitRole:
             return hit
-        if role == ScoreRole:
-            return float(hit.score)
+        if role == ScoreRole:  # a hit on words alone has no meaning score to show
+            return None if hit.text_match and not hit.score else float(hit.score)
         if role == PathRole:
             return hit.photo.path
         return None
@@ -179,8 +181,10 @@ class ThumbDelegate(QStyledItemDelegate):
                 painter.setOpacity(0.35)  # greyed: the file is on a drive or share that is not there now
             painter.drawPixmap(QRect(int(x), int(y), int(w), int(h)), pm)
             painter.setOpacity(1.0)
-        if offline:
-            self._badge(painter, img_box, option.font, "offline")
+        if isinstance(hit, SearchHit):  # what a tile stands for beyond its picture
+            marks = [t for t, on in (("offline", offline), ("RAW+JPEG", hit.raw_sibling), ("words", hit.text_match)) if on]
+            if marks:
+                self._badge(painter, img_box, option.font, " · ".join(marks))
         fm = QFontMetrics(option.font)
         text_rect = QRect(r.left() + 6, img_box.bottom() + CAPTION_GAP, r.width() - 12, fm.height())
         score = index.data(ScoreRole)
