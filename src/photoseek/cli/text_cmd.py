@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from photoseek.core.domain import IndexProgress, TextStatus
-from photoseek.core.indexing.text_pass import TextPassReport
+from photoseek.core.domain import IndexProgress, TextPassReport, TextStatus
 from photoseek.core.library import Library
 
 

@@ -155,6 +155,19 @@ class IndexReport:
     problems: list[FileProblem] = field(default_factory=list)
 
 
+@dataclass
+class TextPassReport:
+    """What one run of the OCR pass (words in photos) did."""
+
+    read: int = 0  # photos read (with or without words)
+    with_text: int = 0  # of those, photos where words were found
+    failed: int = 0
+    cancelled: bool = False  # paused by the caller; run again to resume
+    busy: bool = False  # another process is reading this library's text; nothing was done
+    seconds: float = 0.0
+    problems: list[FileProblem] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     id: str

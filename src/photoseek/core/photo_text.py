@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from photoseek.core.config import Settings
-from photoseek.core.domain import SearchHit, SearchRequest, TextStatus
+from photoseek.core.domain import SearchHit, SearchRequest, TextPassReport, TextStatus
 from photoseek.core.errors import CatalogError, QueryError
 from photoseek.core.imaging.siblings import with_raw_siblings
-from photoseek.core.indexing.text_pass import ProgressFn, TextPass, TextPassReport
+from photoseek.core.indexing.text_pass import ProgressFn, TextPass
 from photoseek.core.runtime.ocr import TextReader, default_threads, engine_version
 from photoseek.core.search import Filters, Searcher, parse_query, sort_hits
 from photoseek.core.storage.catalog import Catalog

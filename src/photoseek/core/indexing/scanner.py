@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from photoseek.core.domain import FileProblem
 from photoseek.core.fs import SYSTEM_DIRS, is_photo_path
+from photoseek.core.imaging.raw import is_raw_path
 from photoseek.core.imaging.siblings import raw_siblings, stacked_raws
 
 
@@ -95,6 +96,8 @@ def _walk(folder: str, seen: set[tuple[int, int]], out: WalkResult, skip_hidden:
 
 def is_stacked_raw(path: str) -> bool:
     """Whether ``path`` is a RAW file shown and embedded through a developed sibling next to it (see walk)."""
+    if not is_raw_path(path):
+        return False  # the common case costs no disk access
     folder = os.path.dirname(path)
     try:
         names = [os.path.join(folder, n) for n in os.listdir(folder)]

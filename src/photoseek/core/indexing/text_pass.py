@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress, PhotoState
+from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress, PhotoState, TextPassReport
 from photoseek.core.errors import CatalogError, DecodeError, ModelError
 from photoseek.core.imaging.decode import decode
 from photoseek.core.indexing.lock import WriterLock
@@ -26,17 +25,6 @@ from photoseek.core.storage.text_index import TextIndex
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[IndexProgress], bool]
-
-
-@dataclass
-class TextPassReport:
-    read: int = 0  # photos read (with or without words)
-    with_text: int = 0  # of those, photos where words were found
-    failed: int = 0
-    cancelled: bool = False  # paused by the caller; run again to resume
-    busy: bool = False  # another process is reading this library's text; nothing was done
-    seconds: float = 0.0
-    problems: list[FileProblem] = field(default_factory=list)
 
 
 class TextPass:

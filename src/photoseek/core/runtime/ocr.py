@@ -11,6 +11,7 @@ again when the OCR pass next runs.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -63,6 +64,7 @@ def _models_dir() -> Path:
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
+@functools.cache
 def engine_version() -> str:
     """Which OCR models and post-processing produce the stored text (cheap: imports and loads nothing)."""
     ver = _dist_version("rapidocr")

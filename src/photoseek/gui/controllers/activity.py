@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, WatchPhase, WatchProgress
-from photoseek.core.indexing.text_pass import TextPassReport
+from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, TextPassReport, WatchPhase, WatchProgress
 from photoseek.gui.controllers.folders import FoldersController
 from photoseek.gui.controllers.indexing import IndexController
 from photoseek.gui.controllers.text_reading import TextReadingController
