@@ -145,7 +145,7 @@ def test_first_load_catches_up_and_offline_folders_are_announced(parts, library,
         parts.folders.refresh(first=True)
     qtbot.waitUntil(lambda: not parts.indexer.running, timeout=20000)
     folder.rename(tmp_path / "unplugged")
-    library.set_folder_online(str(folder), False)
+    library.indexer.set_folder_online(str(folder), False)
     with qtbot.waitSignal(parts.folders.offline, timeout=5000) as sig:
         parts.folders.refresh()
     assert sig.args[0] == [str(folder)]

@@ -29,7 +29,8 @@ from photoseek.core.domain import (
 )
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
-from photoseek.core.fs import normalize_folder
+from photoseek.core.fs import is_photo_path, normalize_folder
+from photoseek.core.imaging.thumbnails import ThumbnailCache
 from photoseek.core.indexing.indexer import Indexer, ProgressFn
 from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
@@ -44,6 +45,8 @@ from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchRecord, WatchSession
 from photoseek.core.watching.worker import ProgressCallback
+
+__all__ = ["Library", "ThumbnailCache", "is_photo_path"]  # all a front end takes from core but domain/errors/config
 
 __all__ = ["Library", "WatchHandle", "WatchSession"]
 

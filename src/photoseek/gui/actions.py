@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from photoseek.core.domain import SearchHit
 from photoseek.core.errors import PhotoSeekError
-from photoseek.core.imaging.decode import is_photo_path
+from photoseek.core.library import is_photo_path
 from photoseek.gui.services import Services
 
 PASTED_IMAGE = "pasted-image.png"

@@ -1,4 +1,4 @@
-"""Entry point: ``photoseek`` with no subcommand (and ``photoseek-gui``) calls :func:`main`."""
+"""Entry point of the desktop app: `photoseek` with no subcommand (via :mod:`photoseek.launcher`) calls :func:`main`."""
 
 from __future__ import annotations
 

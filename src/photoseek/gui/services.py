@@ -10,8 +10,7 @@ import os
 
 from PySide6.QtCore import QObject, QThreadPool
 
-from photoseek.core.imaging.thumbnails import ThumbnailCache
-from photoseek.core.library import Library
+from photoseek.core.library import Library, ThumbnailCache
 from photoseek.gui.bridge import Bridge
 from photoseek.gui.thumbnails import ThumbnailLoader
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap
 
 from photoseek.core.domain import Photo
-from photoseek.core.imaging.thumbnails import ThumbnailCache
+from photoseek.core.library import ThumbnailCache
 from photoseek.gui.bridge import Bridge
 
 
