@@ -96,3 +96,33 @@ def test_deleting_a_photo_deletes_its_words(cat):
     assert rows[0] == 0
     ti.store(a, "h1", ENGINE, "late write for a deleted photo")  # skipped, not an error
     assert ti.search("late") == []
+
+
+def test_a_catalog_from_before_ocr_is_migrated_and_keeps_its_photos(tmp_path):
+    import sqlite3
+
+    from photoseek.core.storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    for step in MIGRATIONS[:2]:
+        assert isinstance(step, str)
+        for stmt in step.split(";"):
+            if stmt.strip():
+                con.execute(stmt)
+    con.execute("INSERT INTO folders(id, path, added_at) VALUES (1, '/photos', 0)")
+    con.execute("INSERT INTO photos(id, folder_id, path, size, mtime, content_hash, state, updated_at) "
+                "VALUES (7, 1, '/photos/a.jpg', 1, 1, 'h', 'ok', 0)")
+    con.execute("PRAGMA user_version=2")
+    con.commit()
+    con.close()
+    cat = Catalog(path)
+    try:
+        assert cat.schema_version == SCHEMA_VERSION >= 3
+        assert cat.photo(7) is not None
+        ti = TextIndex(cat)
+        assert [p for p, _ in ti.pending(ENGINE)] == [7]
+        ti.store(7, "h", ENGINE, "Crème brûlée 4.50")
+        assert [m.photo_id for m in ti.search("creme brulee")] == [7]
+    finally:
+        cat.close()

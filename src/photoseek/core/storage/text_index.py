@@ -12,36 +12,8 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from photoseek.core.storage.catalog import Catalog
-
-# One migration step of the catalog (see catalog._MIGRATIONS): statements, not a script, because the triggers
-# contain semicolons.
-TEXT_SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE photo_text (
-        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
-        content_hash TEXT,
-        engine TEXT NOT NULL,
-        text TEXT NOT NULL DEFAULT '',
-        error TEXT,
-        read_at REAL NOT NULL
-    )""",
-    """CREATE VIRTUAL TABLE photo_text_fts USING fts5(
-        text, content='photo_text', content_rowid='photo_id', tokenize='unicode61 remove_diacritics 2'
-    )""",
-    """CREATE TRIGGER photo_text_ai AFTER INSERT ON photo_text BEGIN
-        INSERT INTO photo_text_fts(rowid, text) VALUES (new.photo_id, new.text);
-    END""",
-    """CREATE TRIGGER photo_text_ad AFTER DELETE ON photo_text BEGIN
-        INSERT INTO photo_text_fts(photo_text_fts, rowid, text) VALUES ('delete', old.photo_id, old.text);
-    END""",
-    """CREATE TRIGGER photo_text_au AFTER UPDATE ON photo_text BEGIN
-        INSERT INTO photo_text_fts(photo_text_fts, rowid, text) VALUES ('delete', old.photo_id, old.text);
-        INSERT INTO photo_text_fts(rowid, text) VALUES (new.photo_id, new.text);
-    END""",
-)
+from photoseek.core.storage.database import Database
 
 _START, _END = "\x02", "\x03"  # match markers from FTS5 highlight(); never in OCR text (control characters)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -98,9 +70,9 @@ def _marked_lines(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 
 class TextIndex:
-    """Reads and writes the words of photos in a :class:`Catalog`."""
+    """Reads and writes the words of photos in the catalog (tables: schema migration 3)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Database) -> None:
         self.catalog = catalog
 
     _PENDING = """FROM photos p LEFT JOIN photo_text t ON t.photo_id = p.id
