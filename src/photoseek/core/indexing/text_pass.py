@@ -10,6 +10,9 @@ not retried until the engine changes; nothing here can fail the main index.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +54,7 @@ class TextPass:
         except CatalogError:
             report.busy = True
             return report
+        _lower_thread_priority()
         try:
             self._run(report, progress, limit, started)
         finally:
@@ -111,3 +115,18 @@ class TextPass:
             self.texts.store(pid, content_hash, version, "", error=reason)
         except CatalogError:
             log.warning("could not record the OCR failure of %s", path, exc_info=True)
+
+
+def _lower_thread_priority(step: int = 10) -> None:
+    """Make a background thread running the pass (and, with one intra-op thread, the OCR models) yield to the main
+    pass and the user's work. Linux sets niceness per thread (it cannot be raised back without privileges, so a
+    program's main thread, e.g. a CLI command the user is waiting on, is left alone); elsewhere this does nothing."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is threading.main_thread():
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < step:
+            os.setpriority(os.PRIO_PROCESS, tid, step)
+    except OSError:  # not permitted in some sandboxes: the pass still runs, at normal priority
+        pass
