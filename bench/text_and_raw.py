@@ -31,21 +31,54 @@ sys.path.insert(0, str(ROOT / "bench"))
 PHOTOS = ROOT / "bench" / "photos"
 
 
-def bench_ocr(n_text: int) -> None:
+# Adversarial signs: a word of an eval_quality query written on a photo that does not show it (a sign reading
+# "CAT" on the coffee cup), to see how far words push the meaning results down.
+DECOYS = {"cat": "coffee_cup", "boats": "brick_wall", "pagoda": "forest_path", "rocket": "moss_plants",
+          "horse": "coins", "kite": "wood_grain", "moss": "kite_sky", "beetle": "lake_dusk"}
+
+
+def DECOY_NAMES(on: bool) -> list[str]:  # noqa: N802 - reads like the constant it derives from
+    return [f"decoy_{w}.jpg" for w in DECOYS] if on else []
+
+
+def _decoys(root: Path) -> dict[str, str]:
+    import random
+
+    from PIL import Image
+
+    from text_photos import _panel, _paste, fonts
+
+    out = {}
+    font = fonts()[0]
+    root.mkdir(parents=True, exist_ok=True)
+    for i, (word, photo) in enumerate(DECOYS.items()):
+        img = Image.open(PHOTOS / f"{photo}.jpg").convert("RGB")
+        size = int(56 * max(img.size) / 1000)
+        f = font.font_variant(size=size) if font is not None else None
+        panel = _panel([word.upper()], f, (245, 245, 235), (20, 30, 90), size // 2)  # type: ignore[arg-type]
+        name = f"decoy_{word}.jpg"
+        _paste(img, panel, 0.0, random.Random(i), 0.5).save(root / name, quality=90)
+        out[name] = photo
+    return out
+
+
+def bench_ocr(n_text: int, seed: int, decoys: bool) -> None:
     from eval_quality import QUERIES
 
     from photoseek.core.library import Library
-    from photoseek.core.search import parse_query
+    from photoseek.core.search import Searcher, parse_query
     from text_photos import make_text_photos
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "photos"
         sources = sorted(PHOTOS.glob("*.jpg"))
-        made = make_text_photos(sources, root / "text", n_text, seed=15)
+        made = make_text_photos(sources, root / "text", n_text, seed=seed)
         (root / "plain").mkdir(parents=True)
         for p in sources:
             shutil.copyfile(p, root / "plain" / p.name)
         source_of = {m.path.name: sources[i % len(sources)].stem for i, m in enumerate(made)}
+        if decoys:
+            source_of.update(_decoys(root / "decoys"))
         lib = Library(Path(tmp) / "lib", model="basic")
         lib.update_settings(text_threads=1)
         try:
@@ -59,7 +92,7 @@ def bench_ocr(n_text: int) -> None:
             text_rep = lib.text.read(lambda p: stamps.append(time.perf_counter()) or True)
             total = time.perf_counter() - t0
             per = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]  # photo i took stamps[i+1]-stamps[i]
-            has_text = {str(m.path) for m in made}
+            has_text = {str(m.path) for m in made} | {str(root / "decoys" / n) for n in DECOY_NAMES(decoys)}
             with_t = [s for path, s in zip(todo, per, strict=False) if path in has_text]
             without = [s for path, s in zip(todo, per, strict=False) if path not in has_text]
             print(f"OCR pass: {text_rep.read} photos ({text_rep.with_text} with words found, {text_rep.failed} "
@@ -67,7 +100,7 @@ def bench_ocr(n_text: int) -> None:
             print(f"  s/photo with text:    median {statistics.median(with_t):.2f}  mean {statistics.fmean(with_t):.2f}")
             print(f"  s/photo without text: median {statistics.median(without):.2f}  mean {statistics.fmean(without):.2f}")
 
-            s = lib._searcher()
+            s = Searcher(lib.catalog, lib.vindex, lib.embedder)
 
             def meaning_only(q: str, k: int) -> list[str]:
                 return [Path(h.path).name for h in s.search_vector(s.query_vector(parse_query(q)), limit=k)]
@@ -87,7 +120,8 @@ def bench_ocr(n_text: int) -> None:
                     misses.append(f"{m.path.name} ({m.kind}, {m.font}, {m.angle:+.0f} deg): "
                                   f"read {lib.text.text_of(lib.catalog.photo_by_path(str(m.path)).id)!r}")
             n = len(made)
-            print(f"word queries ({n} photos with text, {len(sources)} without):")
+            print(f"word queries ({n} photos with text, {len(sources)} without"
+                  + (f", {len(DECOYS)} decoys with eval query words" if decoys else "") + "):")
             print(f"  words only  text:\"word\"  recall@1 {r_words}/{n} = {r_words / n:.0%}")
             print(f"  plain query (fused)      recall@1 {r_fused1}/{n} = {r_fused1 / n:.0%}   "
                   f"recall@3 {r_fused3}/{n} = {r_fused3 / n:.0%}")
@@ -153,11 +187,13 @@ def main() -> int:
     ap.add_argument("--text-photos", type=int, default=24)
     ap.add_argument("--skip-raw", action="store_true")
     ap.add_argument("--skip-ocr", action="store_true")
+    ap.add_argument("--seed", type=int, default=15, help="placement of the text (15: the reported split)")
+    ap.add_argument("--decoys", action="store_true", help="add photos with eval_quality query words on them")
     a = ap.parse_args()
     if not a.skip_raw:
         bench_raw()
     if not a.skip_ocr:
-        bench_ocr(a.text_photos)
+        bench_ocr(a.text_photos, a.seed, a.decoys)
     return 0
 
 
