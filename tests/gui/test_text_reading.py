@@ -88,3 +88,24 @@ def test_details_pane_and_tile_show_words_and_stack(open_window, library, qtbot,
     assert "IMG_0042.JPG + IMG_0042.dng" in html
     assert "found by its words" in html  # no meaning score to show
     assert win.model.index(row, 0).data(0x0100 + 2) is None  # ScoreRole: the tile shows no 0.00
+
+
+def test_turning_reading_on_in_settings_reads_what_is_indexed(app, library, qtbot, tmp_path, make_photo) -> None:
+    folder = tmp_path / "photos"
+    make_text_photos(sorted(PHOTOS.glob("*.jpg")), folder, 1)
+    library.add_folder(folder)
+    library.index()
+    assert not library.settings.read_text  # the tests' default; the app's default is on
+    parts = Parts(library)
+    try:
+        notices: list[str] = []
+        parts.activity.notice.connect(notices.append)
+        parts.settings.apply(None, 0, 128, read_text=True)
+        qtbot.waitUntil(lambda: any(n.startswith("Read the words in 1 photo") for n in notices), timeout=60000)
+        assert library.settings.read_text
+        assert [Path(h.path).name for h in library.search("text:wifi")] == ["text_000_sign.jpg"]
+        parts.settings.apply(None, 0, 128, read_text=False)
+        qtbot.waitUntil(lambda: not library.settings.read_text, timeout=5000)
+        assert not parts.activity.reader.enabled
+    finally:
+        parts.shutdown()

@@ -1,4 +1,5 @@
-"""Applying the Settings dialog: thumbnail size at once, thread count for next time, a model pack switch."""
+"""Applying the Settings dialog: thumbnail size at once, thread count for next time, a model pack switch, reading
+the words in photos on or off."""
 
 from __future__ import annotations
 
@@ -31,20 +32,28 @@ class SettingsController(QObject):
         active = next((m.id for m in models if m.active), None)
         return chosen if models and chosen and chosen != active else None
 
-    def apply(self, model: str | None, threads: int, thumb: int) -> None:
+    def apply(self, model: str | None, threads: int, thumb: int, *, read_text: bool | None = None) -> None:
         self.thumbnail_size.emit(thumb)
         lib = self.services.library
+        start_reading = read_text is True and not lib.settings.read_text
 
-        def work() -> bool | None:
-            lib.update_settings(index_threads=threads, thumbnail_size=thumb)
-            return lib.use_model(model) if model else None
+        def work() -> tuple[bool | None, bool]:
+            changes: dict[str, object] = {"index_threads": threads, "thumbnail_size": thumb}
+            if read_text is not None:
+                changes["read_text"] = read_text  # off: a running OCR pass stops at its next photo
+            lib.update_settings(**changes)
+            return (lib.use_model(model) if model else None), start_reading
 
         self.services.bridge.submit(self.services.admin, work, self._applied)
 
-    def _applied(self, immediate: bool | None, error: BaseException | None) -> None:
+    def _applied(self, result: tuple[bool | None, bool] | None, error: BaseException | None) -> None:
+        immediate, start_reading = result if result is not None else (None, False)
         if error is not None:
             self.failed.emit(error)
-        elif immediate is False:
+            return
+        if start_reading and immediate is not False:
+            self.indexer.start()  # a catch-up run; when it ends the OCR pass reads what is pending
+        if immediate is False:
             self.model_switching.emit()
             self.indexer.start()
         elif immediate:

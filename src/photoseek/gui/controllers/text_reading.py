@@ -45,7 +45,7 @@ class TextReadingController(QObject):
         if p.done >= p.total or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
             self._last_emit = now
             self.bridge.post(lambda a, _b: self.progress.emit(a), p)
-        return self._keep_going
+        return self._keep_going and self.library.text.enabled  # turned off in Settings: stop at the next photo
 
     def start(self) -> None:
         """Read what is pending; when a pass is already running, run one more after it (new photos came in)."""
