@@ -16,7 +16,6 @@ via the embedded preview and via the half-size develop, next to a JPEG of the sa
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
@@ -41,7 +40,7 @@ def DECOY_NAMES(on: bool) -> list[str]:  # noqa: N802 - reads like the constant 
     return [f"decoy_{w}.jpg" for w in DECOYS] if on else []
 
 
-def _decoys(root: Path) -> dict[str, str]:
+def _decoys(root: Path, photos: Path) -> dict[str, str]:
     import random
 
     from PIL import Image
@@ -52,7 +51,7 @@ def _decoys(root: Path) -> dict[str, str]:
     font = fonts()[0]
     root.mkdir(parents=True, exist_ok=True)
     for i, (word, photo) in enumerate(DECOYS.items()):
-        img = Image.open(PHOTOS / f"{photo}.jpg").convert("RGB")
+        img = Image.open(photos / f"{photo}.jpg").convert("RGB")
         size = int(56 * max(img.size) / 1000)
         f = font.font_variant(size=size) if font is not None else None
         panel = _panel([word.upper()], f, (245, 245, 235), (20, 30, 90), size // 2)  # type: ignore[arg-type]
@@ -71,14 +70,11 @@ def bench_ocr(n_text: int, seed: int, decoys: bool) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "photos"
-        sources = sorted(PHOTOS.glob("*.jpg"))
+        sources = _camera_sized(sorted(PHOTOS.glob("*.jpg")), root / "plain")
         made = make_text_photos(sources, root / "text", n_text, seed=seed)
-        (root / "plain").mkdir(parents=True)
-        for p in sources:
-            shutil.copyfile(p, root / "plain" / p.name)
         source_of = {m.path.name: sources[i % len(sources)].stem for i, m in enumerate(made)}
         if decoys:
-            source_of.update(_decoys(root / "decoys"))
+            source_of.update(_decoys(root / "decoys", root / "plain"))
         lib = Library(Path(tmp) / "lib", model="basic")
         lib.update_settings(text_threads=1)
         try:
@@ -148,6 +144,47 @@ def bench_ocr(n_text: int, seed: int, decoys: bool) -> None:
             lib.close()
 
 
+def _camera_sized(sources: list[Path], folder: Path, side: int = 2400) -> list[Path]:
+    """The bench photos (about 500 px) upscaled to camera-like size, so decoding and OCR work at real scale."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in sources:
+        img = Image.open(p).convert("RGB")
+        img.resize((side, int(side * img.height / img.width)), Image.Resampling.BICUBIC).save(folder / p.name,
+                                                                                             quality=90)
+    return sorted(folder.glob("*.jpg"))
+
+
+def bench_probe(n: int = 6, repeat: int = 2) -> None:
+    """OCR seconds per photo with and without text, with the small detector probe (default) and without it,
+    interleaved in one run so machine load hits both alike (best of ``repeat``)."""
+
+    from photoseek.core.imaging.decode import decode
+    from photoseek.core.runtime.ocr import TextReader
+    from text_photos import make_text_photos
+
+    sources = sorted(PHOTOS.glob("*.jpg"))
+    with tempfile.TemporaryDirectory() as tmp:
+        big_sources = _camera_sized(sources, Path(tmp) / "big")
+        made = make_text_photos(big_sources, Path(tmp) / "text", n, seed=15)
+        with_text = [decode(m.path, min_side=768).image for m in made]
+        plain = [decode(p, min_side=768).image for p in big_sources[1::5][:n]]
+        readers = {"probe 640": TextReader(threads=1), "no probe": TextReader(threads=1, probe_side=0)}
+        for r in readers.values():  # load the models outside the timing
+            r.read(with_text[0])
+        times: dict[tuple[str, str], list[float]] = {}
+        for kind, images in (("with text", with_text), ("without text", plain)):
+            for img in images:
+                for name, r in readers.items():
+                    best = min(r.read(img).seconds for _ in range(repeat))
+                    times.setdefault((name, kind), []).append(best)
+        print(f"OCR s/photo, 1 thread, {n} photos each, best of {repeat} (decoded to ~{max(with_text[0].size)} px, "
+              f"read at 1024):")
+        for (name, kind), ts in times.items():
+            print(f"  {name:9s} {kind:12s}: median {statistics.median(ts):.2f}  mean {statistics.fmean(ts):.2f}")
+
+
 def bench_raw(repeat: int = 3) -> None:
     from PIL import Image
 
@@ -192,6 +229,8 @@ def main() -> int:
     a = ap.parse_args()
     if not a.skip_raw:
         bench_raw()
+    if not a.skip_ocr:
+        bench_probe()
     if not a.skip_ocr:
         bench_ocr(a.text_photos, a.seed, a.decoys)
     return 0
