@@ -37,18 +37,15 @@ def rate(fn, n: int, repeat: int = 3) -> float:
     return n / best
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("pack")
-    ap.add_argument("--photos", default=str(ROOT.parent / "tests" / "data" / "photos"))
-    a = ap.parse_args()
+def measure(pack: str, photos_dir: str, threads: int | None = None) -> dict[str, float]:
+    """Install ``pack`` as is and quantized; return throughputs, ratios and cosines (and print them)."""
     reg = ModelRegistry(Path(tempfile.mkdtemp(prefix="photoseek-q-")))
-    fp32 = reg.install(a.pack, name="fp32")
+    fp32 = reg.install(pack, name="fp32")
     t = time.perf_counter()
-    int8 = reg.install(a.pack, name="q", quantize=True)
+    int8 = reg.install(pack, name="q", quantize=True)
     print(f"quantized in {time.perf_counter() - t:.1f} s: {fp32.size_bytes() / 1e6:.0f} MB -> {int8.size_bytes() / 1e6:.0f} MB")
-    photos = sorted(p for p in Path(a.photos).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    e32, e8 = Embedder(fp32), Embedder(int8)
+    photos = sorted(p for p in Path(photos_dir).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    e32, e8 = Embedder(fp32, threads=threads), Embedder(int8, threads=threads)
     pixels = np.stack([e32.preprocess(decode(p, min_side=fp32.preprocess.min_side).image) for p in photos])
     pixels = np.concatenate([pixels] * max(1, 16 // len(pixels)))[:16]
     i32, i8 = e32.embed_pixels(pixels), e8.embed_pixels(pixels)
@@ -62,6 +59,16 @@ def main() -> int:
     s8 = rate(lambda: e8.embed_texts(TEXTS), len(TEXTS))
     print(f"texts:  fp32 {s32:.1f}/s, int8 {s8:.1f}/s, ratio {s8 / s32:.2f}x; cosine min {cos_t.min():.4f} "
           f"mean {cos_t.mean():.4f}")
+    return {"mb_fp32": fp32.size_bytes() / 1e6, "mb_int8": int8.size_bytes() / 1e6, "img_fp32": r32, "img_int8": r8,
+            "img_cos_min": float(cos_i.min()), "txt_fp32": s32, "txt_int8": s8, "txt_cos_min": float(cos_t.min())}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("pack")
+    ap.add_argument("--photos", default=str(ROOT.parent / "tests" / "data" / "photos"))
+    a = ap.parse_args()
+    measure(a.pack, a.photos)
     return 0
 
 

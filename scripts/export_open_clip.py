@@ -60,7 +60,10 @@ class _MissingMeta(type):
     def __getattr__(cls, name: str) -> Any:  # InterpolationMode.BICUBIC etc. at import/default-arg time
         if name.startswith("__"):
             raise AttributeError(name)
-        return cls
+        # a distinct, stable object per name: timm builds dicts keyed by InterpolationMode members
+        sub = _MissingMeta(f"{cls.__name__}.{name}", (_Missing,), {})
+        setattr(cls, name, sub)
+        return sub
 
 
 def _stub_module(name: str) -> types.ModuleType:
@@ -88,6 +91,10 @@ def import_open_clip() -> Any:
             "torchvision.transforms.v2",
             "torchvision.ops",
             "torchvision.ops.misc",
+            # timm (SigLIP vision towers) imports these at module level
+            "torchvision.datasets",
+            "torchvision.io",
+            "torchvision.transforms.functional_tensor",
         ):
             sys.modules.setdefault(name, _stub_module(name))
     import open_clip

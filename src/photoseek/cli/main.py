@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     mu = msub.add_parser("use", help="switch packs; old vectors stay searchable until the new set is complete")
     mu.add_argument("name")
     msub.add_parser("verify", help="re-check every pack file against its manifest")
+    from photoseek.cli import models_cmd  # issue 9: `models available`, `models get ID` (the catalog)
+
+    models_cmd.add_arguments(msub)
 
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
     watch_cmd.add_arguments(w)
@@ -284,6 +287,10 @@ def cmd_status(lib: Library, a: argparse.Namespace) -> int:
 
 
 def cmd_models(lib: Library, a: argparse.Namespace) -> int:
+    if a.action in ("available", "get"):  # issue 9: the catalog commands live in models_cmd
+        from photoseek.cli import models_cmd
+
+        return models_cmd.run(lib, a, reindex=cmd_index)
     if a.action == "install":
         pack = lib.install_model(a.source, name=a.name, quantize=a.quantize, allow_download=a.allow_download)
         print(f"Installed {pack.id} ({pack.name}, {pack.embed_dim}-d, {_human_bytes(pack.size_bytes())}).")

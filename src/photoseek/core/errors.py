@@ -48,3 +48,16 @@ class FolderError(PhotoSeekError):
 
 class QueryError(PhotoSeekError):
     """A search query could not be understood."""
+
+
+class Cancelled(PhotoSeekError):
+    """The caller asked to stop (progress callback returned False)."""
+
+
+class DownloadError(ModelError):
+    """A model download failed (server error, file refused by verification, disk full). Partial data is kept only
+    when it can be resumed."""
+
+
+class NetworkError(DownloadError):
+    """The model server cannot be reached or does not answer. PhotoSeek keeps working with the models it has."""

@@ -36,7 +36,9 @@ from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
 from photoseek.core.photo_text import PhotoText
+from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
 from photoseek.core.runtime.embedder import Embedder
+from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.search import Searcher
@@ -46,9 +48,10 @@ from photoseek.core.storage.vector_index import VectorIndex
 from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchRecord, WatchSession
 from photoseek.core.watching.worker import ProgressCallback
 
-__all__ = ["Library", "ThumbnailCache", "is_photo_path"]  # all a front end takes from core but domain/errors/config
+# all a front end takes from core besides domain, errors and config
+__all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "AvailableModel",
+           "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
 
-__all__ = ["Library", "WatchHandle", "WatchSession"]
 
 class Library:
     """A photo library: folders, catalog, vector indexes and the active model.
@@ -79,6 +82,8 @@ class Library:
                                on_commit=self._listeners)
         self.watch_record = WatchRecord(self.catalog)
         self.text = PhotoText(self.catalog, self.home / "text.lock", self.settings_store.get, read_only=read_only)
+        # catalog + downloads: available() is offline; get() is the only network use and blocks (call it off the UI)
+        self.installer = ModelInstaller(self.registry)
         self._lock = threading.RLock()
         self._watch: WatchSession | None = None
         self._closed = False

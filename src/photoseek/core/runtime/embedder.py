@@ -104,7 +104,7 @@ class Embedder:
         sess = self._visual_session()
         inp = sess.get_inputs()[0]
         try:
-            out = sess.run(None, {inp.name: np.ascontiguousarray(pixels, dtype=np.float32)})[0]
+            out = _run(sess, {inp.name: np.ascontiguousarray(pixels, dtype=np.float32)})
         except Exception as e:
             raise ModelError(f"image model failed: {e}") from e
         self.image_calls += len(pixels)
@@ -139,7 +139,7 @@ class Embedder:
             else:
                 raise ModelPackError(f"model pack {self.pack.id}: textual model has an unexpected input {inp.name!r}")
         try:
-            out = sess.run(None, feeds)[0]
+            out = _run(sess, feeds)
         except Exception as e:
             raise ModelError(f"text model failed: {e}") from e
         self.text_calls += len(texts)
@@ -160,6 +160,19 @@ class Embedder:
         return out
 
 
+def _run(sess: Any, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    """Run a session on a batch. Models exported with a fixed batch size (Immich's packs take exactly 1 row) get
+    the batch in slices of that size."""
+    fixed = sess.get_inputs()[0].shape[0]
+    n = len(next(iter(feeds.values())))
+    if not isinstance(fixed, int) or fixed <= 0 or fixed >= n:
+        return np.asarray(sess.run(None, feeds)[0])
+    if n % fixed:
+        raise ModelError(f"the model takes batches of exactly {fixed}; got {n}")
+    parts = [sess.run(None, {k: v[i:i + fixed] for k, v in feeds.items()})[0] for i in range(0, n, fixed)]
+    return np.concatenate(parts)
+
+
 def _load_tokenizer(pack: ModelPack) -> tuple[Any, Callable[[str], str]]:
     """The pack's tokenizer with truncation/padding to context_length, and the text cleaning it expects.
 
@@ -173,6 +186,15 @@ def _load_tokenizer(pack: ModelPack) -> tuple[Any, Callable[[str], str]]:
     except Exception as e:
         raise ModelPackError(f"model pack {pack.id}: textual/tokenizer.json cannot be read: {e}") from e
     cfg = pack.tokenizer_config
+    # Immich packs carry open_clip's model config as config.json, and open_clip cleans text for a Hugging Face
+    # tokenizer (text_cfg.hf_tokenizer_name) with text_cfg.tokenizer_kwargs.clean, default "whitespace" (SigLIP:
+    # "canonicalize"); a text_clean in tokenizer_config.json (ours) wins.
+    text_cfg = pack.config.get("text_cfg") or {}
+    clean_kw = (text_cfg.get("tokenizer_kwargs") or {}).get("clean")
+    if clean_kw is None and text_cfg.get("hf_tokenizer_name"):
+        clean_kw = "whitespace"
+    if "text_clean" not in cfg and clean_kw is not None:
+        cfg = {**cfg, "text_clean": {"lower": "open_clip"}.get(clean_kw, clean_kw)}
     try:
         clean = text_cleaner(cfg)
     except ValueError as e:

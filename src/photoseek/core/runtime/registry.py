@@ -163,17 +163,7 @@ def _check_runs(pack: ModelPack) -> None:
 
 
 def _quantize(pack: ModelPack) -> None:
-    try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-    except ImportError as e:  # pragma: no cover - ships with onnxruntime
-        raise ModelPackError("int8 quantization is not available in this onnxruntime") from e
-    for model in (pack.visual_path, pack.textual_path):
-        out = model.with_suffix(".int8.onnx")
-        try:
-            quantize_dynamic(os.fspath(model), os.fspath(out), weight_type=QuantType.QInt8)
-        except Exception as e:
-            raise ModelPackError(f"quantizing {model.name} failed: {e}") from e
-        os.replace(out, model)
-        for extra in model.parent.glob("*.data"):
-            extra.unlink()
+    # --- issue 9 (catalog): int8 conversion lives in runtime/quantize.py (onnx is now a runtime dependency) ---
+    from photoseek.core.runtime.quantize import quantize_pack
 
+    quantize_pack(pack.root)

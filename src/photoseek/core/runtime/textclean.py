@@ -5,8 +5,10 @@ lower-cases before BPE; a ``tokenizer.json`` cannot express the ftfy/html part, 
 itself (mojibake repair included), exactly as open_clip does it.
 
 The mode comes from the pack's ``textual/tokenizer_config.json``: ``"text_clean"`` = ``"open_clip"`` |
-``"canonicalize"`` (SigLIP: also strips punctuation) | ``"none"``; without the key, ``tokenizer_class``
-CLIPTokenizer(Fast) means ``open_clip`` and anything else ``none``.
+``"canonicalize"`` (SigLIP: also strips punctuation) | ``"whitespace"`` (open_clip's HFTokenizer default: ftfy and
+html like CLIP, no lower-casing) | ``"none"``; without the key, ``tokenizer_class`` CLIPTokenizer(Fast) means
+``open_clip`` and anything else ``none``. (The embedder first looks at config.json the way open_clip does, see
+``embedder._load_tokenizer``.)
 """
 
 from __future__ import annotations
@@ -43,9 +45,15 @@ def clean_canonicalize(text: str) -> str:
     return whitespace_clean(basic_clean(text).replace("_", " ").translate(_PUNCT).lower())
 
 
+def clean_whitespace(text: str) -> str:
+    """open_clip's 'whitespace' cleaning (HFTokenizer's default, e.g. XLM-RoBERTa towers): basic_clean, whitespace."""
+    return whitespace_clean(basic_clean(text))
+
+
 _MODES: dict[str, Callable[[str], str]] = {
     "open_clip": clean_open_clip,
     "canonicalize": clean_canonicalize,
+    "whitespace": clean_whitespace,
     "none": whitespace_clean,
 }
 
