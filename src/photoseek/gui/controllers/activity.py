@@ -143,6 +143,8 @@ class ActivityController(QObject):
             self.folders.refresh()  # watch modes, offline folders, counts
         if p.message or (p.phase == WatchPhase.WATCHING and p.done != self._watch_done):
             self.results_stale.emit()  # a batch was applied: deletions and moves send no batch_indexed
+        if p.phase in (WatchPhase.INDEXING, WatchPhase.SCANNING) and p.total:
+            self.reader.pause()  # the watcher is indexing: reading words waits (it resumes when the batch is in)
         if p.phase == WatchPhase.WATCHING:
             if p.done != self._watch_done and not self.paused and not self._closed:
                 self.reader.start()  # the watcher brought photos in: read their words too
