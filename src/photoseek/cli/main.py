@@ -229,7 +229,8 @@ def cmd_index(lib: Library, a: argparse.Namespace) -> int:
         report = lib.index(prog, folders=a.folder)
         prog.close()
         _report(report)
-        if not report.cancelled and not a.no_text:  # the second pass: words in photos, after the vectors are in
+        # the second pass: words in photos, after the vectors are in (`models get` calls this without --no-text)
+        if not report.cancelled and not getattr(a, "no_text", False):
             text = text_cmd.read_text(lib, prog)
     finally:
         signal.signal(signal.SIGINT, old)
