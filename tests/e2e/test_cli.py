@@ -100,6 +100,36 @@ def test_empty_library_search_says_what_to_do(run) -> None:
     assert json.loads(run("search", "sunset", "--json").stdout) == []
 
 
+def test_similar_to_a_file_that_never_existed_says_so(run, pics: Path, tmp_path: Path) -> None:
+    run("folders", "add", str(pics))
+    run("index", "-q")
+    p = run("similar", str(tmp_path / "nonexistent.jpg"), check=False)
+    assert p.returncode == 1 and "does not exist" in p.stderr
+    assert "vanished" not in p.stderr and "Traceback" not in p.stderr
+
+
+def test_filters_that_match_nothing_say_so_not_that_nothing_is_indexed(run, pics: Path) -> None:
+    run("folders", "add", str(pics))
+    run("index", "-q")
+    p = run("search", "red", "--after", "2030-01-01")
+    assert p.stdout == "" and "No photo matches the filters" in p.stderr and "2030-01-01" in p.stderr
+    assert "indexed yet" not in p.stderr
+    p = run("similar", str(pics / "2021" / "IMG_0001.jpg"), "--in", str(pics / "2022"), "--before", "2000-01-01")
+    assert "No photo matches the filters" in p.stderr and "indexed yet" not in p.stderr
+    assert json.loads(run("search", "red", "--after", "2030-01-01", "--json").stdout) == []
+
+
+def test_models_install_converts_clip_packs_to_int8_unless_fp32(run) -> None:
+    tiny = Path(__file__).resolve().parents[1] / "data" / "clip_tiny"
+    out = run("models", "install", str(tiny), "--name", "tiny").stdout
+    assert "Installed tiny-int8" in out and "(int8)" in out
+    out = run("models", "install", str(tiny), "--name", "tiny", "--fp32").stdout
+    assert "Installed tiny " in out and "int8" not in out
+    listed = run("models", "list").stdout
+    assert "tiny-int8" in listed and "tiny " in listed.replace("tiny-int8", "")
+    assert "tiny-int8: ok" in run("models", "verify").stdout
+
+
 def test_words_in_photos_and_raw_pairs_from_the_command_line(run, home: Path, tmp_path: Path, make_photo) -> None:
     cfg = home / "config.toml"
     cfg.write_text(cfg.read_text().replace("read_text = false", "read_text = true"))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from photoseek.core.domain import PhotoState
-from photoseek.core.errors import CatalogError
+from photoseek.core.errors import CatalogDamagedError, CatalogError
 from photoseek.core.storage import schema as schema_mod
 from photoseek.core.storage.catalog import SCHEMA_VERSION, Catalog, PhotoUpdate
 
@@ -68,10 +68,10 @@ def test_newer_schema_is_refused(tmp_path):
 def test_non_sqlite_file_is_refused_helpfully(tmp_path):
     path = tmp_path / "catalog.db"
     path.write_text("these are my holiday notes, not a database\n" * 200)
-    with pytest.raises(CatalogError) as ei:
+    with pytest.raises(CatalogDamagedError) as ei:
         Catalog(path)
     assert str(path) in str(ei.value)
-    assert ei.value.hint and "move it aside" in ei.value.hint.lower()
+    assert ei.value.hint and "photoseek repair" in ei.value.hint  # which keeps the file and rebuilds beside it
     assert path.read_text().startswith("these are my holiday notes")  # never overwritten
 
 

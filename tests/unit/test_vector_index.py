@@ -154,3 +154,33 @@ def test_read_only_refresh_without_saved_index_rebuilds_in_memory(tmp_path, cat)
     reader.refresh()
     assert len(reader) == 4
     assert not (tmp_path / "indexes" / f"{MODEL}.usearch").exists()  # a reader never writes
+
+
+def _fail_save(monkeypatch, *, short: bool) -> None:
+    """The disk fills while usearch writes: it raises RuntimeError, or (``short``) writes part of the file silently."""
+    from usearch.index import Index
+
+    def save(self, path, *a, **kw):
+        with open(path, "wb") as f:
+            f.write(b"\0" * 100)
+        if not short:
+            raise RuntimeError("Failed to serialize into stream")
+
+    monkeypatch.setattr(Index, "save", save)
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["raises", "short-write"])
+def test_full_disk_while_saving_loses_nothing(tmp_path, cat, monkeypatch, short):
+    vecs = _unit(np.random.default_rng(6), 6)
+    ids, _ = _commit(cat, vecs[:3])
+    vi = _index(tmp_path, cat)
+    more, version = _commit(cat, vecs[3:], start=3)
+    vi.add(more, vecs[3:], version)
+    with monkeypatch.context() as m:
+        _fail_save(m, short=short)
+        vi.save()  # must not raise: the catalog holds every vector
+    folder = tmp_path / "indexes"
+    assert not list(folder.glob("*.tmp")), "a half-written temp file was left behind"
+    again = _index(tmp_path, cat)
+    assert again.rebuilt and len(again) == 6  # never trusts a file that was not fully written
+    assert again.search(vecs[4], 1)[0][0] == more[1]

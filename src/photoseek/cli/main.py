@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from photoseek import __version__
-from photoseek.cli import text_cmd, watch_cmd
+from photoseek.cli import desktop_cmd, repair_cmd, text_cmd, watch_cmd
 from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, PhotoState, SearchHit, SearchRequest, Sort
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import Library
@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     mi = msub.add_parser("install", help="install a pack from a folder or zip (or a URL with --allow-download)")
     mi.add_argument("source", metavar="PATH|URL")
     mi.add_argument("--name", help="install under this id")
-    mi.add_argument("--quantize", action="store_true", help="convert to int8 (faster, slightly less exact)")
+    mi.add_argument("--fp32", action="store_true", help="keep full precision (default: convert to int8, ~3x faster)")
+    mi.add_argument("--quantize", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for scripts
     mi.add_argument("--allow-download", action="store_true", help="allow fetching a URL (the only network use)")
     mu = msub.add_parser("use", help="switch packs; old vectors stay searchable until the new set is complete")
     mu.add_argument("name")
@@ -102,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     models_cmd.add_arguments(msub)
 
+    r = sub.add_parser("repair", help="salvage a damaged catalog, rebuild the index, re-embed only what was lost")
+    repair_cmd.add_arguments(r)
+
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
     watch_cmd.add_arguments(w)
+    desktop_cmd.add_parser(sub)  # `install-desktop` (cli/desktop_cmd.py), run in main() without a library
     return p
 
 
@@ -116,12 +121,24 @@ def _human_bytes(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-def _print_hits(hits: list[SearchHit], as_json: bool) -> None:
-    if as_json:
+def _no_hits(lib: Library, a: argparse.Namespace) -> str:
+    """Why a search found nothing, in the words that tell the user what to change."""
+    filters = [f"inside {a.folder}" if a.folder else "",
+               f"taken on or after {a.after:%Y-%m-%d}" if a.after else "",
+               f"taken before {a.before:%Y-%m-%d}" if a.before else ""]
+    if any(filters):
+        return f"No photo matches the filters ({', '.join(f for f in filters if f)}). Widen them or leave them out."
+    if lib.status().indexed == 0:
+        return "No photos indexed yet. Add a folder and run `photoseek index`."
+    return "No other photos to compare with." if a.command == "similar" else "No matching photos."
+
+
+def _print_hits(lib: Library, a: argparse.Namespace, hits: list[SearchHit]) -> None:
+    if a.json:
         print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
         return
     if not hits:
-        print("No photos indexed yet. Add a folder and run `photoseek index`.", file=sys.stderr)
+        print(_no_hits(lib, a), file=sys.stderr)
         return
     for h in hits:
         when = h.photo.taken_at.strftime("%Y-%m-%d") if h.photo.taken_at else "          "
@@ -241,14 +258,14 @@ def cmd_index(lib: Library, a: argparse.Namespace) -> int:
 def cmd_search(lib: Library, a: argparse.Namespace) -> int:
     hits = lib.find(SearchRequest(query=" ".join(a.query), limit=a.limit, folder=a.folder, after=a.after,
                                   before=a.before, sort=Sort(a.sort)))
-    _print_hits(hits, a.json)
+    _print_hits(lib, a, hits)
     return EXIT_OK
 
 
 def cmd_similar(lib: Library, a: argparse.Namespace) -> int:
     hits = lib.find(SearchRequest(similar_to=a.image, limit=a.limit, folder=a.folder, after=a.after, before=a.before,
                                   sort=Sort(a.sort)))
-    _print_hits(hits, a.json)
+    _print_hits(lib, a, hits)
     return EXIT_OK
 
 
@@ -293,7 +310,7 @@ def cmd_models(lib: Library, a: argparse.Namespace) -> int:
 
         return models_cmd.run(lib, a, reindex=cmd_index)
     if a.action == "install":
-        pack = lib.install_model(a.source, name=a.name, quantize=a.quantize, allow_download=a.allow_download)
+        pack = lib.install_model(a.source, name=a.name, quantize=not a.fp32, allow_download=a.allow_download)
         print(f"Installed {pack.id} ({pack.name}, {pack.embed_dim}-d, {_human_bytes(pack.size_bytes())}).")
         print(f"Switch to it with `photoseek models use {pack.id}`.")
     elif a.action == "use":
@@ -352,10 +369,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if a.command == desktop_cmd.COMMAND:  # issue 10: needs no library
+        return desktop_cmd.run(a)
     if a.command in ("folders", "models") and a.action is None:
         a.action = "list"
     lib = None
     try:
+        if a.command == "repair":  # before opening the library: a damaged catalog may not open at all
+            return repair_cmd.run(a, _Progress(False))
         # a terminal index run may use every core; the desktop app leaves one free for the window
         threads = (os.cpu_count() or 1) if a.command in ("index", "watch") else None
         lib = Library(a.library, model=a.model, read_only=a.command in READ_ONLY, threads=threads)

@@ -207,3 +207,38 @@ class LibraryStatus:
     index_bytes: int
     thumbnails_bytes: int
     text: TextStatus | None = None
+
+
+@dataclass
+class RepairReport:
+    """What ``repair`` found, kept and redid."""
+
+    healthy: bool = False  # the catalog passed its integrity check: nothing was changed
+    damaged_copy: str = ""  # where the damaged catalog was kept
+    kept: dict[str, int] = field(default_factory=dict)  # table -> rows salvaged into the new catalog
+    damaged_stretches: int = 0  # places where rows could not be read and were skipped
+    bad_rows: int = 0  # rows read but unusable (wrong types, vectors of the wrong size, orphans)
+    lost_tables: list[str] = field(default_factory=list)  # tables that could not be read at all
+    vectors: int = 0  # vectors in the rebuilt index of the active model
+    index: IndexReport | None = None  # the index run that re-embedded what was lost
+
+    def lines(self) -> list[str]:
+        """What was done, in sentences for people (the CLI prints them, the GUI shows them)."""
+        if self.healthy:
+            return ["The catalog is sound (SQLite's integrity check passed). Nothing was changed."]
+        nouns = {"folders": "folder(s)", "photos": "photo(s)", "embeddings": "vector(s)"}
+        kept = ", ".join(f"{self.kept.get(t, 0)} {noun}" for t, noun in nouns.items())
+        out = [f"Salvaged {kept} from the damaged catalog."]
+        if self.damaged_stretches or self.bad_rows:
+            out.append(f"Skipped {self.damaged_stretches} damaged stretch(es) and {self.bad_rows} unusable row(s).")
+        if not self.kept.get("folders"):
+            out.append("The list of folders was lost: add your photo folders again.")
+        out.append(f"The damaged catalog is kept as {self.damaged_copy} (delete it once you are happy).")
+        out.append(f"Rebuilt the vector index: {self.vectors} photos searchable.")
+        if self.index is not None:
+            i = self.index
+            out.append(f"Re-indexed what was lost: {i.embedded} photo(s) embedded again"
+                       + (f", {i.failed} could not be read" if i.failed else "") + f", {i.scanned} found on disk.")
+            if i.cancelled:
+                out.append("Stopped before the end: index again to finish.")
+        return out

@@ -61,3 +61,15 @@ class DownloadError(ModelError):
 
 class NetworkError(DownloadError):
     """The model server cannot be reached or does not answer. PhotoSeek keeps working with the models it has."""
+
+
+class DiskFullError(CatalogError):
+    """The disk that holds the library has no room left. Nothing saved before is lost."""
+
+
+class CatalogBusyError(CatalogError):
+    """Another process holds the catalog longer than we may wait. The catalog itself is fine."""
+
+
+class CatalogDamagedError(CatalogError):
+    """The catalog file is damaged; ``photoseek repair`` salvages what can be read."""

@@ -21,7 +21,6 @@ from photoseek.core.domain import (
     IndexReport,
     LibraryStatus,
     ModelInfo,
-    Photo,
     SearchHit,
     SearchRequest,
     Sort,
@@ -36,6 +35,7 @@ from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
 from photoseek.core.photo_text import PhotoText
+from photoseek.core.recovery import RepairReport, repair_library
 from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
@@ -49,8 +49,8 @@ from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchReco
 from photoseek.core.watching.worker import ProgressCallback
 
 # all a front end takes from core besides domain, errors and config
-__all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "AvailableModel",
-           "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
+__all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home",
+           "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
 
 
 class Library:
@@ -91,15 +91,23 @@ class Library:
     # lifecycle ------------------------------------------------------------------------------------------------
     def close(self) -> None:
         """Save what is in memory and release files. Safe to call twice."""
-        if (watch := self._watch) is not None:
+        with self._lock:  # a session is assigned and started under this lock: never join one that has not started
+            watch = self._watch
+        if watch is not None:
             watch.stop()
             watch.join(30)
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        self.model_set.save()
+        self.model_set.save()  # a failed save is logged, never raised: the catalog has every vector
         self.catalog.close()
+
+    @classmethod
+    def repair(cls, home: str | os.PathLike[str] | None = None, progress: ProgressFn | None = None,
+               log: Callable[[str], None] | None = None) -> RepairReport:
+        """Salvage a damaged catalog, rebuild the index, embed only what was lost: see :mod:`.recovery`."""
+        return repair_library(library_home(home), cls, progress, log)
 
     def __enter__(self) -> Library:
         return self
@@ -208,9 +216,6 @@ class Library:
         return self.find(SearchRequest(similar_to=target, limit=limit, folder=folder, after=after, before=before,
                                        sort=Sort(sort)))
 
-    def photo(self, photo_id: int) -> Photo | None:
-        return self.catalog.photo(photo_id)
-
     def status(self) -> LibraryStatus:
         """Counts, folders and every file that could not be indexed with its reason."""
         return library_status(self.home, self.catalog, self.model_set.active_id(), self.folders(),
@@ -246,7 +251,12 @@ class Library:
             session = WatchSession(self.indexer, self.watch_record, lambda: [f.path for f in self.catalog.folders()],
                                    options, on_progress=on_progress, on_finished=finished)
             self._watch = session
-        session.start()
+            try:
+                session.start()
+            except BaseException:
+                self._watch = None
+                session.stop()
+                raise
         return session
 
     def watch_modes(self) -> dict[str, WatchMode]:

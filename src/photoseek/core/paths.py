@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import platformdirs
@@ -40,14 +39,18 @@ def installed_models_dir(home: Path) -> Path:
 
 
 def builtin_models_dir() -> Path | None:
-    """The packs that ship with PhotoSeek (``models/`` at the top of the source tree or beside the package)."""
+    """The folder of packs that ship with PhotoSeek: the one lookup for every way it runs.
+
+    Order: ``PHOTOSEEK_BUILTIN_MODELS``; the package's own ``photoseek/models/`` (a wheel install, where setup.py maps
+    ``models/basic`` in as package data, and the PyInstaller bundle, which keeps that layout); then ``models/`` at
+    the top of a source checkout (``make run``, an editable install).
+    """
     env = os.environ.get("PHOTOSEEK_BUILTIN_MODELS")
     if env:
         return Path(env)
-    here = Path(__file__).resolve()
-    frozen = getattr(sys, "_MEIPASS", None)  # a PyInstaller build unpacks data beside the code
-    cands = [Path(frozen) / "models"] if frozen else []
-    for cand in (*cands, here.parents[3] / "models", here.parents[1] / "models"):
-        if cand.is_dir():
+    package = Path(__file__).resolve().parents[1]
+    checkout = package.parents[1]
+    for cand in (package / "models", checkout / "models"):
+        if cand.is_dir() and (cand is not checkout / "models" or (checkout / "pyproject.toml").is_file()):
             return cand
     return None

@@ -125,6 +125,9 @@ class Searcher:
             got = self.vindex.get([photo.id]) or self.catalog.vectors_for(self.embedder.model_id, [photo.id])
             if photo.id in got:
                 return np.asarray(got[photo.id], dtype=np.float32)
+        if not os.path.lexists(path):  # "vanished" is for a file that was there; this one never was
+            raise QueryError(f"{path} does not exist",
+                             hint="Check the path: give an image file, or a photo of the library.")
         dec = decode(path, min_side=self.embedder.pack.preprocess.min_side)
         return self.embedder.embed_images([dec.image])[0]
 

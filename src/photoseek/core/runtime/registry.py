@@ -72,7 +72,8 @@ class ModelRegistry:
         """Copy a pack (folder, .zip, or URL when ``allow_download``) into the library and check it.
 
         A pack with a manifest must match its checksums; one without (e.g. an Immich export) gets a manifest
-        written at install. ``quantize`` converts both models to int8 with dynamic quantization.
+        written at install. ``quantize`` converts both models to int8 with dynamic quantization (skipped for a pack
+        that is int8 already and for the built-in pack).
         """
         self.installed_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.installed_dir, prefix=".install-") as tmp:
@@ -93,6 +94,10 @@ class ModelRegistry:
                 )
             _check_runs(pack)
             pack_id = name or pack.id
+            # already int8 (ours or a re-install), or our built-in pack (its fp16 classifier loses 5 points top-1
+            # as int8): nothing to convert
+            quantize = quantize and pack.manifest.get("precision") != "int8" and not pack.id.endswith("-int8") \
+                and pack.id != "basic"
             if quantize:
                 _quantize(pack)
                 pack_id = pack_id if pack_id.endswith("-int8") else f"{pack_id}-int8"

@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from photoseek.core.errors import CatalogError
+from photoseek.core.storage.disk import SharedMemoryFile, ensure_room
 from photoseek.core.storage.schema import migrate
+from photoseek.core.storage.sqlite_errors import connect, retry_busy
 
 
 class Database:
@@ -32,22 +34,27 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._closed = False
-        self._writer = self._connect()
-        self._migrate()
+        self._shm = SharedMemoryFile(self.path)
+        try:
+            self._writer = self._connect()
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     # connections ----------------------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
+        ensure_room(self.path.parent)  # SQLite on a full disk can die of SIGBUS before it can report anything
+        con = connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
         try:
-            con = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-            con.execute("PRAGMA journal_mode=WAL")
+            retry_busy(lambda: con.execute("PRAGMA journal_mode=WAL"))
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA foreign_keys=ON")
             con.execute("PRAGMA busy_timeout=30000")
-        except sqlite3.DatabaseError as e:
-            raise CatalogError(
-                f"the catalog {self.path} cannot be opened: {e}",
-                hint="If the file is damaged, move it aside; PhotoSeek will create a new one and re-index.",
-            ) from e
+            self._shm.allocate()
+        except BaseException:
+            con.close()
+            raise
         with self._all_lock:
             self._all.append(con)
         return con
@@ -72,14 +79,12 @@ class Database:
                 con.execute("BEGIN IMMEDIATE")
                 yield con
                 con.execute("COMMIT")
-            except sqlite3.OperationalError as e:
-                con.execute("ROLLBACK") if con.in_transaction else None
-                if "disk" in str(e).lower() or "full" in str(e).lower():
-                    raise CatalogError(f"cannot write the catalog: {e}", hint="Free some disk space and retry.") from e
-                raise CatalogError(f"cannot write the catalog: {e}") from e
-            except BaseException:
+            except BaseException:  # statements raise CatalogError (GuardedConnection), bugs their own errors
                 if con.in_transaction:
-                    con.execute("ROLLBACK")
+                    try:
+                        con.execute("ROLLBACK")
+                    except CatalogError:
+                        pass  # after a hard failure (disk full, I/O) SQLite has rolled back already
                 raise
 
     def close(self) -> None:
@@ -91,9 +96,10 @@ class Database:
                 except sqlite3.Error:
                     pass
             self._all.clear()
+            self._shm.close()  # only now: closing it would drop SQLite's locks on the file (they are per process)
 
     def _migrate(self) -> None:
-        migrate(self._writer, self.path, self.write)
+        retry_busy(lambda: migrate(self._writer, self.path, self.write))  # each step re-checks, so it may rerun
 
     @property
     def schema_version(self) -> int:

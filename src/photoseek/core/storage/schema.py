@@ -99,13 +99,7 @@ def migrate(con: sqlite3.Connection, path: Path, write: Callable[[], AbstractCon
     Raises:
         CatalogError: the file is not a PhotoSeek catalog, is damaged, or comes from a newer PhotoSeek.
     """
-    try:
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as e:
-        raise CatalogError(
-            f"the catalog {path} is not a PhotoSeek database or is damaged: {e}",
-            hint="Move the file aside; PhotoSeek will create a new one and re-index your folders.",
-        ) from e
+    version = con.execute("PRAGMA user_version").fetchone()[0]  # damage raises CatalogDamagedError (guarded)
     if version > SCHEMA_VERSION:
         raise CatalogError(
             f"the catalog was written by a newer PhotoSeek (schema {version}, this one knows {SCHEMA_VERSION})",

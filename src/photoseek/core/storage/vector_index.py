@@ -115,23 +115,29 @@ class VectorIndex:
         with self._lock:
             if not self._dirty or time.monotonic() - self._last_save < min_interval_s:
                 return
-            self.folder.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".usearch.tmp")
+            tmp_meta = self.meta_path.with_suffix(".json.tmp")
             try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                # The sidecar goes first: should anything below fail, no sidecar means "rebuild", never a
+                # sidecar vouching for a file that is half written.
+                self.meta_path.unlink(missing_ok=True)
                 self._index.save(os.fspath(tmp))
+                _check_written(tmp, self._index.serialized_length)
                 os.replace(tmp, self.path)
-                meta = {"format": SIDECAR_FORMAT, "model_id": self.model_id, "dim": self.dim, "count": len(self._index), "version": self._version}
-                tmp_meta = self.meta_path.with_suffix(".json.tmp")
-                tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
+                meta = {"format": SIDECAR_FORMAT, "model_id": self.model_id, "dim": self.dim, "count": len(self._index),
+                        "version": self._version}
+                _write_synced(tmp_meta, json.dumps(meta).encode())
                 os.replace(tmp_meta, self.meta_path)
                 self._dirty = False
                 self._last_save = time.monotonic()
-            except OSError as e:
-                # A full disk must not lose anything: the catalog has the vectors, the index rebuilds next time.
+            except (OSError, RuntimeError) as e:
+                # usearch reports a failed write (a full disk) as RuntimeError. Nothing is lost: the catalog has
+                # every vector and the index is rebuilt from it on the next open.
                 log.warning("could not save vector index %s: %s", self.path, e)
-                for p in (tmp, self.meta_path):
+                for p in (tmp, tmp_meta, self.meta_path):
                     try:
-                        p.unlink()
+                        p.unlink(missing_ok=True)
                     except OSError:
                         pass
 
@@ -192,3 +198,22 @@ class VectorIndex:
                     if v is not None:
                         out[int(i)] = np.asarray(v, dtype=np.float32).reshape(-1)
             return out
+
+
+def _check_written(path: Path, expected: int) -> None:
+    """Flush ``path`` to disk and make sure it holds ``expected`` bytes: usearch may not notice a short write."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # with delayed allocation a full disk may only show up here
+        size = os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+    if size != expected:
+        raise OSError(f"wrote {size} of {expected} bytes")
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())

@@ -79,9 +79,8 @@ class QueueWorker:
         self.queue.wake()
 
     def join(self, timeout: float | None = None) -> None:
-        if self._thread.ident is None:
-            return  # never started: the library closed between creating the session and starting it
-        self._thread.join(timeout)
+        if self._thread.ident is not None:  # a session whose observers failed to start never started its worker
+            self._thread.join(timeout)
 
     def is_alive(self) -> bool:
         return self._thread.is_alive()
