@@ -1,11 +1,18 @@
 """Search quality of a model pack on the small public photo set in bench/photos/ (runtime deps only).
 
-    PYTHONPATH=src python bench/eval_quality.py [--pack models/basic] [-v]
+    PYTHONPATH=src python bench/eval_quality.py [--pack models/basic] [-v] [--tune]
 
 Text search: every query names the photo(s) a user would expect; top-1 = the best hit is one of them, top-3 = one
 of them is among the first three. Find-similar: (a) near-duplicates: each listed photo is queried against the whole
 set plus edited copies (crop, resize, brightness, JPEG); the hit must be its own copy. (b) same category: the best
 other photo (copies excluded) must be in the same group.
+
+Relevance cutoff (photoseek.core.cutoff): per query, is a relevant photo inside the matches, how many matches are
+there (median), and how often are there none. The queries are split in two halves by the photo they name (queries
+about the same photo stay together): "tune" is the only half --tune's grid looks at (it chose Cutoff.min_z),
+"held-out" is never tuned on. Alternatives are measured beside it: a fixed score threshold (the one as good as ours on
+the built-in pack's tune half), the top 3, and the knee (largest drop among the top 10). On a random-weight CLIP pack
+(tests/data/clip_tiny) nothing should count as a match.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from PIL import Image, ImageEnhance
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from photoseek.core.cutoff import Cutoff, match_count  # noqa: E402
 from photoseek.core.runtime.embedder import Embedder  # noqa: E402
 from photoseek.core.runtime.pack import ModelPack  # noqa: E402
 
@@ -144,10 +152,83 @@ def metrics(
     }
 
 
+def halves() -> dict[str, int]:
+    """query -> 0 (tune) or 1 (held-out): queries alternate by the first photo they name, in the order above."""
+    groups: list[str] = []
+    for good in QUERIES.values():
+        if sorted(good)[0] not in groups:
+            groups.append(sorted(good)[0])
+    return {q: groups.index(sorted(good)[0]) % 2 for q, good in QUERIES.items()}
+
+
+FIXED_SCORE = 0.35  # the fixed threshold that matches ours on the built-in pack's tune half (see --tune): a baseline
+
+
+def _knee(ranked: np.ndarray, top: int = 10) -> int:
+    head = ranked[:top]
+    return int(np.argmax(head[:-1] - head[1:])) + 1 if len(head) > 1 else len(head)
+
+
+RULES = {
+    "adaptive (ours)": lambda ranked, lib: match_count(ranked, lib),
+    f"fixed score >= {FIXED_SCORE}": lambda ranked, lib: int(np.sum(ranked >= FIXED_SCORE)),
+    "top 3": lambda ranked, lib: min(3, len(ranked)),
+    "knee in top 10": lambda ranked, lib: _knee(ranked),
+}
+
+
+def cutoff_metrics(names: list[str], img: np.ndarray, txt: np.ndarray,
+                   rule: object = None) -> dict[str, dict[int, tuple[float, float, float, int]]]:
+    """rule -> half -> (relevant inside the matches, median matches, share with no match, queries)."""
+    sims = txt @ img.T
+    split = halves()
+    rules = RULES if rule is None else {"rule": rule}
+    out: dict[str, dict[int, tuple[float, float, float, int]]] = {}
+    for label, fn in rules.items():
+        per: dict[int, list[tuple[bool, int]]] = {0: [], 1: []}
+        for qi, q in enumerate(QUERIES):
+            order = np.argsort(-sims[qi])
+            ranked = sims[qi][order]
+            n = fn(ranked, sims[qi])  # type: ignore[operator]
+            inside = bool({names[j] for j in order[:n]} & set(QUERIES[q]))
+            per[split[q]].append((inside, n))
+        out[label] = {h: (float(np.mean([i for i, _ in v])), float(np.median([n for _, n in v])),
+                          float(np.mean([n == 0 for _, n in v])), len(v)) for h, v in per.items()}
+    return out
+
+
+def similar_cutoff(names: list[str], img: np.ndarray, copies: np.ndarray) -> tuple[int, float]:
+    """Find-similar: (how often the edited copy is inside the matches, median matches), gallery = all + copies."""
+    gallery = np.concatenate([img, copies])
+    ok, counts = 0, []
+    for k, n in enumerate(NEAR_DUP):
+        s = gallery @ img[names.index(n)]
+        s[names.index(n)] = -np.inf  # the example itself is never a result
+        order = np.argsort(-s)[:-1]
+        m = match_count(s[order], s[np.isfinite(s)])
+        ok += len(names) + k in set(order[:m].tolist())
+        counts.append(m)
+    return ok, float(np.median(counts))
+
+
+def tune_grid(names: list[str], img: np.ndarray, txt: np.ndarray) -> None:
+    """min_z over the tune half only: inside-matches rate and median matches (pick the highest rate whose median
+    is small; the random-weight pack's grid must keep its 'no match' share at 100 %)."""
+    for z in np.arange(1.5, 3.01, 0.25):
+        r = cutoff_metrics(names, img, txt, rule=lambda ranked, lib, z=z: Cutoff(min_z=float(z)).count(ranked, lib))
+        inside, med, none, n = r["rule"][0]
+        print(f"  tune half, min_z={z:.2f}: inside {inside:.0%}, median matches {med:g}, no match {none:.0%} (n={n})")
+    for t in np.arange(0.25, 0.61, 0.05):
+        r = cutoff_metrics(names, img, txt, rule=lambda ranked, lib, t=t: int(np.sum(ranked >= t)))
+        inside, med, none, n = r["rule"][0]
+        print(f"  tune half, fixed score>={t:.2f}: inside {inside:.0%}, median matches {med:g}, no match {none:.0%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pack", default=str(ROOT / "models" / "basic"))
     ap.add_argument("-v", "--verbose", action="store_true", help="print every miss")
+    ap.add_argument("--tune", action="store_true", help="print the cutoff grid on the tune half of the queries")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -161,11 +242,21 @@ def main(argv: list[str] | None = None) -> int:
     copies = emb.embed_images([edited(images[names.index(n)], i) for i, n in enumerate(NEAR_DUP)])
 
     qs = list(QUERIES)
-    m = metrics(names, img, copies, emb.embed_texts(qs), args.verbose)
+    txt = emb.embed_texts(qs)
+    m = metrics(names, img, copies, txt, args.verbose)
     dt = time.perf_counter() - t0
     print(f"pack {pack.id} ({pack.name}), {len(names)} photos, {len(qs)} queries, {dt:.1f} s")
     for k, (ok, n) in m.items():
         print(f"{k}: {ok}/{n} = {ok / n:.1%}")
+    print("relevance cutoff (relevant photo inside the matches / median number of matches / queries with none):")
+    for label, per in cutoff_metrics(names, img, txt).items():
+        cells = [f"{name} {inside:4.0%} / {med:g} / {none:.0%} (n={n})"
+                 for name, (inside, med, none, n) in zip(("tune", "held-out"), (per[0], per[1]), strict=True)]
+        print(f"  {label:<20} " + "   ".join(cells))
+    ok, med = similar_cutoff(names, img, copies)
+    print(f"  find-similar: edited copy inside the matches {ok}/{len(NEAR_DUP)}, median matches {med:g}")
+    if args.tune:
+        tune_grid(names, img, txt)
     return 0
 
 

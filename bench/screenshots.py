@@ -1,4 +1,7 @@
-"""Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state.
+"""Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state,
+the divider between matches and weaker results (closed and open), the chips of a refined search, the Duplicates
+view and a result stack opened (a second folder holds resized, recompressed and cropped copies of a few photos, so
+the results stack them under an "×N" badge).
 
     PYTHONPATH=src QT_QPA_PLATFORM=offscreen python bench/screenshots.py [--photos DIR|demo] [--model basic|tiny]
 
@@ -69,6 +72,27 @@ def demo_photo(path: Path, i: int) -> None:
     img.save(path, quality=88)
 
 
+def make_copies(photos: Path, folder: Path) -> None:
+    """What a phone backup or an export leaves behind: a few photos again, resized, recompressed or cropped."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    every = sorted(photos.glob("*.jpg"))
+    wanted = [p for p in every if p.stem in ("boats_sunset", "astronaut", "moss_plants", "colorful_cups")]
+    picks = wanted or every[:: max(1, len(every) // 4)][:4]
+    for i, src in enumerate(picks):
+        with Image.open(src) as im:
+            img = im.convert("RGB")
+        w, h = img.size
+        if i % 2 == 0:
+            img.resize((w * 2 // 3, h * 2 // 3), Image.Resampling.LANCZOS).save(folder / f"{src.stem}-small.jpg",
+                                                                                 quality=80)
+        else:
+            img.crop((w // 16, h // 20, w, h)).save(folder / f"{src.stem}-edited.jpg", quality=85)
+        if i == 0:
+            img.save(folder / f"{src.stem}-export.jpg", quality=60)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--photos", default=str(ROOT / "bench" / "photos"),
@@ -76,6 +100,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--model", default="basic", help="model pack (default: the built-in pack; 'tiny': colour test pack)")
     ap.add_argument("--query", default="sunset over the sea")
+    ap.add_argument("--divider-query", default="a kite flying in the sky")
+    ap.add_argument("--chip-query", default="boats this year")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -97,6 +123,7 @@ def main() -> int:
     from PySide6.QtGui import QPainter
     from PySide6.QtWidgets import QApplication
 
+    from photoseek.core.domain import FilterKind
     from photoseek.core.library import Library
     from photoseek.gui.app import make_app
     from photoseek.gui.main_window import MainWindow
@@ -136,6 +163,9 @@ def main() -> int:
     # 2. results
     lib = open_lib("library")
     lib.add_folder(photos)
+    copies = tmp / "Phone backup"
+    make_copies(photos, copies)
+    lib.add_folder(copies)
     lib.index()
     win = MainWindow(lib)
     win.resize(1200, 760)
@@ -147,7 +177,8 @@ def main() -> int:
     wait(lambda: win.model.rowCount() > 0)
     win.select_row(0)
     visible = min(win.model.rowCount(), 24)
-    wait(lambda: all(win.thumbs.pixmap(win.model.hit(r).photo) is not None for r in range(visible)))
+    shown = [h for h in (win.model.hit(r) for r in range(visible)) if h is not None]
+    wait(lambda: all(win.thumbs.pixmap(h.photo) is not None for h in shown))
     wait(lambda: win.details.image.pixmap() is not None and not win.details.image.pixmap().isNull(), 3000)
     settle()
     if os.environ.get("SHOTS_DEBUG"):
@@ -173,14 +204,67 @@ def main() -> int:
     composed.save(str(out / "context-menu.png"))
     menu.close()
 
-    # 4. preview
-    dlg = win.open_preview(0)
+    # 4. the divider: matches, then "N weaker results"; a click opens them
+    def show(query: str) -> None:
+        win.search.setText(query)
+        win.search_now()
+        wait(lambda: f"“{query}”" in win.header.text())
+        rows = [r for r in range(min(win.model.rowCount(), 24)) if win.model.hit(r) is not None]
+        wait(lambda: all(win.thumbs.pixmap(win.model.hit(r).photo) is not None for r in rows))
+        settle()
+
+    show(args.divider_query)
+    win.grab().save(str(out / "divider.png"))
+    win.model.toggle_weaker()
+    settle()
+    win.grab().save(str(out / "divider-open.png"))
+
+    # 5. chips: a date read from the query, and a photo marked "More like this"
+    show(args.chip_query)
+    second = next((r for r in range(1, win.model.rowCount()) if win.model.hit(r) is not None), None)
+    if second is not None:
+        hit = win.model.hit(second)
+        win.searcher.mark(hit, FilterKind.MORE)
+        wait(lambda: len(win.search_bar.chips.chips) == 2)
+        settle(600)
+    win.grab().save(str(out / "chips.png"))
+
+    # 6. preview
+    dlg = win.open_preview(win.view.results().photo_row(-1, +1) or 0)
     assert dlg is not None
     dlg.resize(1100, 720)
     wait(lambda: dlg.image.pixmap() is not None and dlg.image.pixmap().width() > 300, 5000)
     settle()
     dlg.grab().save(str(out / "preview.png"))
     dlg.close()
+
+    # 5. a stack of near-duplicates opened in the grid (its badge clicked)
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from photoseek.gui.widgets.results import StackRole
+
+    stacked = next((r for r in range(win.model.rowCount()) if win.model.index(r, 0).data(StackRole)), None)
+    if stacked is None:
+        print("no stacked result for this query: stack.png not made", file=sys.stderr)
+    else:
+        top = win.model.index(stacked, 0)
+        badge = win.delegate.stack_badge(win.view.visualRect(top), top, win.view.font())
+        QTest.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=badge.center())
+        win.select_row(stacked)
+        visible = min(win.model.rowCount(), 24)
+        wait(lambda: all(win.thumbs.pixmap(h.photo) is not None for r in range(visible) if (h := win.model.hit(r))))
+        settle()
+        win.grab().save(str(out / "stack.png"))
+
+    # 6. duplicates view
+    dd = win.open_duplicates()
+    dd.resize(1100, 760)
+    wait(lambda: not win.duplicates.running and dd.cards, 60000)
+    wait(lambda: all(c.image.pixmap().width() > 40 for c in dd.cards.values()), 10000)
+    settle()
+    dd.grab().save(str(out / "duplicates.png"))
+    dd.close()
 
     win.close()
     lib.close()

@@ -130,6 +130,61 @@ def test_models_install_converts_clip_packs_to_int8_unless_fp32(run) -> None:
     assert "tiny-int8: ok" in run("models", "verify").stdout
 
 
+def test_duplicates_lists_copies_best_first_and_touches_nothing(run, tmp_path: Path) -> None:
+    from PIL import Image
+
+    root = Path(__file__).resolve().parents[2]
+    pics = tmp_path / "Dups"
+    pics.mkdir()
+    for name in ("cat", "orange_flower", "yellow_flower"):
+        shutil.copy(root / "bench" / "photos" / f"{name}.jpg", pics / f"{name}.jpg")
+    os.utime(pics / "cat.jpg", (1_500_000_000, 1_500_000_000))
+    with Image.open(pics / "cat.jpg") as im:
+        im.resize((im.width // 2, im.height // 2)).save(pics / "cat small.jpg", quality=80)
+    before = {p.name: p.stat().st_mtime for p in pics.iterdir()}
+    model = str(root / "models" / "basic")
+    run("folders", "add", str(pics))
+    run("--model", model, "index", "-q")
+    groups = json.loads(run("--model", model, "duplicates", "--json").stdout)
+    assert [[Path(p["path"]).name for p in g["photos"]] for g in groups] == [["cat.jpg", "cat small.jpg"]]
+    assert groups[0]["photos"][0]["width"] == 451 and groups[0]["photos"][1]["width"] == 225
+    text = run("--model", model, "duplicates").stdout
+    assert "1 group of near-duplicates: 1 extra copy" in text and "best" in text and "cat small.jpg" in text
+    bad = run("duplicates", "--threshold", "1.5", check=False)
+    assert bad.returncode == 2 and "at most 1" in bad.stderr
+    assert {p.name: p.stat().st_mtime for p in pics.iterdir()} == before  # listed, never moved or deleted
+
+
+def test_matches_only_unless_all_with_dates_and_cameras(run, tmp_path: Path, make_photo) -> None:
+    root = tmp_path / "Holiday"
+    make_photo(root / "red.jpg", "red", seed=1, exif_date="2021:07:10 08:00:00", camera=("Canon", "Canon EOS 80D"))
+    for i in range(9):
+        make_photo(root / f"blue_{i}.jpg", "blue", seed=10 + i, exif_date=f"20{18 + i % 3}:0{i % 9 + 1}:10 08:00:00",
+                   camera=("Google", "Pixel 7") if i % 2 else ("Canon", "Canon EOS 80D"))
+    run("folders", "add", str(root))
+    run("index")
+
+    matches = json.loads(run("search", "red", "--json").stdout)
+    assert [Path(h["path"]).name for h in matches] == ["red.jpg"] and matches[0]["match"] is True
+    everything = json.loads(run("search", "red", "--json", "--all").stdout)
+    assert len(everything) == 10 and [h["match"] for h in everything] == [True] + [False] * 9
+    assert set(everything[0]) == {"path", "score", "taken_at", "size", "width", "height", "camera", "state", "match",
+                                  "text_match", "raw"}
+    p = run("search", "red")
+    assert p.stdout.strip().endswith("red.jpg") and "9 weaker results not shown (--all shows them)" in p.stderr
+    assert "(weaker)" in run("search", "red", "--all").stdout
+
+    p = run("search", "red", "2019", "--all", "--json")
+    assert "Filter: taken 2019; searching for 'red'" in p.stderr
+    assert {h["taken_at"][:4] for h in json.loads(p.stdout)} == {"2019"}
+    p = run("search", "blue", "camera:pixel", "--all", "--json")
+    assert "camera contains 'pixel'" in p.stderr and {h["camera"] for h in json.loads(p.stdout)} == {"Google Pixel 7"}
+    canon = json.loads(run("search", "blue", "--camera", "canon", "--all", "--json").stdout)
+    assert len(canon) == 6 and {h["camera"] for h in canon} == {"Canon EOS 80D"}
+    quoted = run("search", '"red 2019"', "--all", "--json")
+    assert "Filter" not in quoted.stderr and len(json.loads(quoted.stdout)) == 10
+
+
 def test_words_in_photos_and_raw_pairs_from_the_command_line(run, home: Path, tmp_path: Path, make_photo) -> None:
     cfg = home / "config.toml"
     cfg.write_text(cfg.read_text().replace("read_text = false", "read_text = true"))

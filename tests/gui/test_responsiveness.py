@@ -58,7 +58,7 @@ def test_gui_thread_stall_while_indexing_and_searching(open_window, qtbot, tmp_p
     win.search.setText("red")
     win.search_now()
     qtbot.waitUntil(lambda: win.model.rowCount() > 0 and "red" in win.header.text(), timeout=10000)
-    assert int(win.model.hit(0).photo.path[-7:-4]) % len(COLOURS) == 0  # a red photo first
+    assert int(win.model.hits[0].photo.path[-7:-4]) % len(COLOURS) == 0  # a red photo first
     qtbot.wait(300)  # thumbnails of the visible rows land
     meter.stop()
     gaps = sorted(meter.gaps)

@@ -36,10 +36,17 @@ def test_sizes_and_durations() -> None:
 
 
 def test_results_header_names_the_sort_and_the_limit() -> None:
-    assert results_header(1, "“red”", Sort.RELEVANCE, 1000) == "1 photo for “red” · best match first"
-    assert results_header(1000, "photos like a.jpg", Sort.NEWEST, 1000) == \
+    assert results_header(1, 0, "“red”", Sort.RELEVANCE, 1000) == "1 photo for “red” · best match first"
+    assert results_header(1000, 0, "photos like a.jpg", Sort.NEWEST, 1000) == \
         "1,000 photos for photos like a.jpg · newest first (limit reached)"
-    assert results_header(2, "x", Sort.OLDEST, 1000).endswith("oldest first")
+    assert results_header(2, 0, "x", Sort.OLDEST, 1000).endswith("oldest first")
+
+
+def test_results_header_counts_matches_and_weaker_results() -> None:
+    assert results_header(3, 58, "“a cat”", Sort.RELEVANCE, 1000) == \
+        "3 matches (58 weaker) for “a cat” · best match first"
+    assert results_header(1, 2, "x", Sort.RELEVANCE, 1000).startswith("1 match (2 weaker)")
+    assert results_header(0, 61, "x", Sort.RELEVANCE, 1000).startswith("No matches (61 weaker)")
 
 
 def test_photo_facts_say_when_the_date_is_the_file_date() -> None:

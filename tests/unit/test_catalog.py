@@ -167,3 +167,19 @@ def test_remove_folder_removes_its_photos(cat):
     a = _add(cat, f.id, "/photos/a.jpg")
     assert cat.remove_folder(f.id) == [a]
     assert cat.photo(a) is None and cat.folders() == []
+
+
+def test_perceptual_hashes_go_stale_with_new_bytes_and_leave_with_their_photo(cat):
+    f = cat.add_folder("/photos")
+    with cat.write() as w:
+        a = cat.upsert_photo(w, PhotoUpdate("/photos/a.jpg", f.id, 10, 1.0, "hash-a"), keep_vectors=False)
+        b = cat.upsert_photo(w, PhotoUpdate("/photos/b.jpg", f.id, 10, 1.0, None), keep_vectors=False)
+    cat.save_image_hashes([(a, "hash-a", (1, 2**64 - 1)), (b, None, (7,))], version=1)
+    assert cat.image_hashes([a, b], version=1) == {a: (1, 2**64 - 1), b: (7,)}
+    assert cat.image_hashes([a, b], version=2) == {}  # another algorithm: recomputed
+    with cat.write() as w:  # the file was edited: its hash no longer describes it
+        cat.upsert_photo(w, PhotoUpdate("/photos/a.jpg", f.id, 12, 2.0, "hash-a2"), keep_vectors=False)
+    assert cat.image_hashes([a, b], version=1) == {b: (7,)}
+    cat.remove_folder(f.id)
+    with sqlite3.connect(cat.path) as con:
+        assert con.execute("SELECT COUNT(*) FROM image_hashes").fetchone()[0] == 0

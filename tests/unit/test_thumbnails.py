@@ -74,3 +74,17 @@ def test_stale_thumbnail_from_an_older_rendering_is_re_rendered(tmp_path, make_p
     # and a key without any version (written before keys had one) is never looked up
     unversioned = cache.file_for("hash-a-128")
     assert unversioned not in (old, new)
+
+
+def test_square_photo_fills_the_thumbnail_box(tmp_path) -> None:
+    """A 512 px square JPEG gets a 256 px thumbnail, not the 128 px one a too-eager draft decode gave."""
+    import io
+
+    from PIL import Image
+
+    from photoseek.core.imaging.thumbnails import ThumbnailCache
+
+    src = tmp_path / "square.jpg"
+    Image.new("RGB", (512, 512), (200, 120, 40)).save(src, quality=90)
+    with Image.open(io.BytesIO(ThumbnailCache.render(str(src), 256))) as thumb:
+        assert thumb.size == (256, 256)

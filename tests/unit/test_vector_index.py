@@ -184,3 +184,16 @@ def test_full_disk_while_saving_loses_nothing(tmp_path, cat, monkeypatch, short)
     again = _index(tmp_path, cat)
     assert again.rebuilt and len(again) == 6  # never trusts a file that was not fully written
     assert again.search(vecs[4], 1)[0][0] == more[1]
+
+
+def test_neighbours_of_every_photo_above_a_score(tmp_path, cat):
+    rng = np.random.default_rng(3)
+    vecs = _unit(rng, 12)
+    near = vecs[2] + 0.05 * _unit(rng, 1)[0]  # a near copy of photo 3
+    vi = _index(tmp_path, cat)
+    vi.add(list(range(1, 14)), np.vstack([vecs, near / np.linalg.norm(near)]), version=1)
+    out = vi.neighbours(4, 0.95)
+    assert set(out) == {3, 13}  # only the pair clears the score; nobody is its own neighbour
+    assert [j for j, _ in out[3]] == [13] and out[13][0][0] == 3 and out[3][0][1] >= 0.95
+    assert all(len(ns) <= 4 for ns in vi.neighbours(4, -1.0).values())
+    assert _index(tmp_path / "empty", cat).neighbours(4, 0.0) == {}

@@ -16,8 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from photoseek import __version__
-from photoseek.cli import desktop_cmd, repair_cmd, text_cmd, watch_cmd
-from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, PhotoState, SearchHit, SearchRequest, Sort
+from photoseek.cli import desktop_cmd, duplicates_cmd, repair_cmd, search_cmd, text_cmd, watch_cmd
+from photoseek.core.domain import (
+    IndexPhase,
+    IndexProgress,
+    IndexReport,
+    Sort,
+)
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import Library
 
@@ -74,9 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--before", type=_date, metavar="DATE", help="taken before (YYYY-MM-DD)")
         sp.add_argument("--sort", choices=[s.value for s in Sort], default=Sort.RELEVANCE.value,
                         help="relevance (default), date (newest first) or date-asc (oldest first)")
+        sp.add_argument("--camera", metavar="NAME", help="only photos from a camera whose name contains NAME")
+        sp.add_argument("--all", action="store_true",
+                        help="also print the weaker results below the relevance cutoff (JSON: \"match\": false)")
 
     s = sub.add_parser("search", help="search by text; '+2:word' weighs, '-word' subtracts, an image path adds it; "
-                                         "text:\"word\" or one quoted phrase finds the words written in photos")
+                                      "dates ('beach 2019', 'snow last winter') and 'camera:NAME' filter; "
+                                      "text:\"word\" or one quoted phrase finds the words written in photos")
     s.add_argument("query", nargs="+")
     search_opts(s)
     sm = sub.add_parser("similar", help="photos that look like a photo (in the library or any image file)")
@@ -106,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("repair", help="salvage a damaged catalog, rebuild the index, re-embed only what was lost")
     repair_cmd.add_arguments(r)
 
+    d = sub.add_parser("duplicates", help="list groups of near-duplicates (resized, recompressed, cropped copies)")
+    duplicates_cmd.add_arguments(d)
+
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
     watch_cmd.add_arguments(w)
     desktop_cmd.add_parser(sub)  # `install-desktop` (cli/desktop_cmd.py), run in main() without a library
@@ -113,39 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # output helpers -------------------------------------------------------------------------------------------------
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"
-
-
-def _no_hits(lib: Library, a: argparse.Namespace) -> str:
-    """Why a search found nothing, in the words that tell the user what to change."""
-    filters = [f"inside {a.folder}" if a.folder else "",
-               f"taken on or after {a.after:%Y-%m-%d}" if a.after else "",
-               f"taken before {a.before:%Y-%m-%d}" if a.before else ""]
-    if any(filters):
-        return f"No photo matches the filters ({', '.join(f for f in filters if f)}). Widen them or leave them out."
-    if lib.status().indexed == 0:
-        return "No photos indexed yet. Add a folder and run `photoseek index`."
-    return "No other photos to compare with." if a.command == "similar" else "No matching photos."
-
-
-def _print_hits(lib: Library, a: argparse.Namespace, hits: list[SearchHit]) -> None:
-    if a.json:
-        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False))
-        return
-    if not hits:
-        print(_no_hits(lib, a), file=sys.stderr)
-        return
-    for h in hits:
-        when = h.photo.taken_at.strftime("%Y-%m-%d") if h.photo.taken_at else "          "
-        flag = "  (offline)" if h.photo.state == PhotoState.OFFLINE else ""
-        flag += f"  [+RAW {os.path.basename(h.raw_sibling)}]" if h.raw_sibling else ""
-        flag += f'  words: "{h.text_match}"' if h.text_match else ""
-        print(f"{h.score:6.3f}  {when}  {h.photo.path}{flag}")
+_human_bytes = duplicates_cmd.human_bytes
 
 
 class _Progress:
@@ -255,20 +235,6 @@ def cmd_index(lib: Library, a: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if report.cancelled or (text is not None and text.cancelled) else EXIT_OK
 
 
-def cmd_search(lib: Library, a: argparse.Namespace) -> int:
-    hits = lib.find(SearchRequest(query=" ".join(a.query), limit=a.limit, folder=a.folder, after=a.after,
-                                  before=a.before, sort=Sort(a.sort)))
-    _print_hits(lib, a, hits)
-    return EXIT_OK
-
-
-def cmd_similar(lib: Library, a: argparse.Namespace) -> int:
-    hits = lib.find(SearchRequest(similar_to=a.image, limit=a.limit, folder=a.folder, after=a.after, before=a.before,
-                                  sort=Sort(a.sort)))
-    _print_hits(lib, a, hits)
-    return EXIT_OK
-
-
 def cmd_status(lib: Library, a: argparse.Namespace) -> int:
     s = lib.status()
     target = lib.target_model()
@@ -353,13 +319,14 @@ def cmd_watch(lib: Library, a: argparse.Namespace) -> int:
 COMMANDS = {
     "folders": cmd_folders,
     "index": cmd_index,
-    "search": cmd_search,
-    "similar": cmd_similar,
+    "search": search_cmd.cmd_search,
+    "similar": search_cmd.cmd_similar,
     "status": cmd_status,
     "models": cmd_models,
     "watch": cmd_watch,
+    "duplicates": duplicates_cmd.run,
 }
-READ_ONLY = {"search", "similar", "status"}
+READ_ONLY = {"search", "similar", "status", "duplicates"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,10 +60,29 @@ class Photo:
     error: str | None = None
 
 
+DUPLICATE_THRESHOLD = 0.90  # vector similarity a near-duplicate candidate needs (core.duplicates; measured there)
+
+
+def _photo_json(p: Photo) -> dict[str, object]:
+    return {
+        "path": p.path,
+        "taken_at": p.taken_at.isoformat() if p.taken_at else None,
+        "size": p.size,
+        "width": p.width,
+        "height": p.height,
+        "camera": p.camera,
+        "state": p.state.value,
+    }
+
+
 @dataclass(frozen=True)
 class SearchHit:
+    """A ranked photo. ``match``: above the query's adaptive relevance cutoff (see :mod:`photoseek.core.cutoff`);
+    the others are weaker results, shown after the matches."""
+
     photo: Photo
     score: float  # cosine similarity to the query by meaning (0.0 when found by words alone without a meaning)
+    match: bool = True
     text_match: str | None = None  # the lines of words in the photo that matched the query, " / " between lines
     text_spans: tuple[tuple[int, int], ...] = ()  # where the matched words sit in ``text_match``
     raw_sibling: str | None = None  # the RAW file stacked under this photo (IMG_0042.CR2 under IMG_0042.JPG)
@@ -73,25 +92,94 @@ class SearchHit:
         return self.photo.path
 
     def to_json(self) -> dict[str, object]:
-        p = self.photo
+        fields = _photo_json(self.photo)
+        return {"path": fields.pop("path"), "score": round(float(self.score), 6), **fields, "match": self.match,
+                "text_match": self.text_match, "raw": self.raw_sibling}
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Copies of one photo (resized, recompressed, lightly cropped or edited), the best copy first: the largest
+    (pixels), then the oldest, then the heavier file. ``similarity``: the lowest vector similarity of a copy to the
+    best one."""
+
+    photos: tuple[Photo, ...]
+    similarity: float
+
+    @property
+    def best(self) -> Photo:
+        return self.photos[0]
+
+    @property
+    def extra_bytes(self) -> int:
+        """What the copies other than the best one take on disk."""
+        return sum(p.size for p in self.photos[1:])
+
+    def to_json(self) -> dict[str, object]:
         return {
-            "path": p.path,
-            "score": round(float(self.score), 6),
-            "taken_at": p.taken_at.isoformat() if p.taken_at else None,
-            "size": p.size,
-            "width": p.width,
-            "height": p.height,
-            "camera": p.camera,
-            "state": p.state.value,
-            "text_match": self.text_match,
-            "raw": self.raw_sibling,
+            "similarity": round(float(self.similarity), 6),
+            "photos": [{**_photo_json(p), "modified": datetime.fromtimestamp(p.mtime).isoformat(timespec="seconds")}
+                       for p in self.photos],
         }
+
+
+class FilterKind(StrEnum):
+    """What narrows or steers a search besides its text; each is a removable chip in the GUI."""
+
+    DATE = "date"  # a date read from the query text
+    CAMERA = "camera"  # camera:NAME in the query text
+    MORE = "more"  # "More like this" on a photo
+    LESS = "less"  # "Less like this" on a photo
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """When photos were taken: ``after`` (inclusive) to ``before`` (exclusive), and/or certain months of any year
+    (``in december``). ``label`` says how the query was read, for people ("last summer 2026 (Jun–Aug)")."""
+
+    after: datetime | None = None
+    before: datetime | None = None
+    months: frozenset[int] = frozenset()
+    label: str = ""
+
+    def narrowed(self, other: DateRange) -> DateRange:
+        """Both ranges at once (the later start, the earlier end, the common months)."""
+        after = max((d for d in (self.after, other.after) if d), default=None)
+        before = min((d for d in (self.before, other.before) if d), default=None)
+        months = (self.months & other.months if self.months and other.months else self.months or other.months)
+        label = " and ".join(x for x in (self.label, other.label) if x)
+        return DateRange(after, before, months, label)
+
+
+@dataclass(frozen=True)
+class QueryFilters:
+    """What a query's own words ask to filter by, read before the model sees the text.
+
+    ``text`` is what is left for the model ("" when the query was only a filter, e.g. "photos from last week").
+    ``tokens`` are the query's tokens; ``used`` maps a filter to the tokens that said it, so a front end can drop
+    one filter from the query (:meth:`without`)."""
+
+    text: str
+    dates: DateRange | None = None
+    camera: str | None = None
+    tokens: tuple[str, ...] = ()
+    used: tuple[tuple[FilterKind, tuple[int, ...]], ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return self.dates is not None or self.camera is not None
+
+    def without(self, kind: FilterKind) -> str:
+        """The query as typed, minus the words of one filter."""
+        drop = {i for k, idx in self.used if k is kind for i in idx}
+        return " ".join(t for i, t in enumerate(self.tokens) if i not in drop)
 
 
 @dataclass(frozen=True)
 class SearchRequest:
     """One search, as a front end asks for it: by text (``query``) or by example (``similar_to``: a library photo
-    id or any image path). Filters narrow it; ``sort`` orders what is found."""
+    id or any image path). Filters narrow it (dates and ``camera:NAME`` in the query text narrow it too);
+    ``more``/``less`` steer it (Rocchio); ``sort`` orders what is found, matches first, then weaker results."""
 
     query: str = ""
     similar_to: str | int | None = None
@@ -100,6 +188,10 @@ class SearchRequest:
     before: datetime | None = None
     sort: Sort = Sort.RELEVANCE
     limit: int = 50
+    camera: str | None = None  # only photos whose camera name contains this (case-insensitive)
+    more: tuple[int, ...] = ()  # photo ids marked "More like this": each added to the query with MORE_WEIGHT
+    less: tuple[int, ...] = ()  # photo ids marked "Less like this": each subtracted with LESS_WEIGHT
+    locale: str | None = None  # whose month names a date in the query may use (None: the environment's)
 
 
 @dataclass(frozen=True)

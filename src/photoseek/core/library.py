@@ -26,6 +26,7 @@ from photoseek.core.domain import (
     Sort,
     WatchMode,
 )
+from photoseek.core.duplicates import Duplicates
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
 from photoseek.core.fs import is_photo_path, normalize_folder
@@ -35,6 +36,7 @@ from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
 from photoseek.core.photo_text import PhotoText
+from photoseek.core.query_filters import read_query
 from photoseek.core.recovery import RepairReport, repair_library
 from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
 from photoseek.core.runtime.embedder import Embedder
@@ -49,7 +51,7 @@ from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchReco
 from photoseek.core.watching.worker import ProgressCallback
 
 # all a front end takes from core besides domain, errors and config
-__all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home",
+__all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home", "read_query",
            "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
 
 
@@ -84,6 +86,7 @@ class Library:
         self.text = PhotoText(self.catalog, self.home / "text.lock", self.settings_store.get, read_only=read_only)
         # catalog + downloads: available() is offline; get() is the only network use and blocks (call it off the UI)
         self.installer = ModelInstaller(self.registry)
+        self.duplicates = Duplicates(self.catalog, lambda: self.vindex)  # near-duplicate groups and result stacks
         self._lock = threading.RLock()
         self._watch: WatchSession | None = None
         self._closed = False
@@ -200,8 +203,11 @@ class Library:
 
     # search ---------------------------------------------------------------------------------------------------
     def find(self, request: SearchRequest) -> list[SearchHit]:
-        """Run a :class:`SearchRequest`: by example when ``similar_to`` is set, else by text. Raises QueryError (empty
-        or only negative query), DecodeError (unreadable example file) or FolderError (unknown example photo id)."""
+        """Run a :class:`SearchRequest`: by example when ``similar_to`` is set, else by text (its dates and
+        ``camera:NAME`` are filters: :func:`read_query` shows how it is read) and by the words read in photos
+        (``text:"..."`` or a quoted query: words only). Every hit says whether it is a match (``SearchHit.match``,
+        the adaptive cutoff); matches come first. Raises QueryError (empty or only negative query), DecodeError
+        (unreadable example file) or FolderError (unknown example photo id)."""
         return self.text.find(Searcher(self.catalog, self.vindex, self.embedder), request)  # meaning + words
 
     def search(self, query: str, *, limit: int = 50, folder: str | None = None, after: datetime | None = None,
@@ -215,6 +221,10 @@ class Library:
         """Photos that look like a library photo (by id or path) or any image file; not the photo itself."""
         return self.find(SearchRequest(similar_to=target, limit=limit, folder=folder, after=after, before=before,
                                        sort=Sort(sort)))
+
+    def cameras(self) -> list[tuple[str, int]]:
+        """Camera names in the library with their photo counts, most photos first (for a camera filter)."""
+        return self.catalog.cameras()
 
     def status(self) -> LibraryStatus:
         """Counts, folders and every file that could not be indexed with its reason."""

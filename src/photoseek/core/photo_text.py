@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from photoseek.core.config import Settings
@@ -15,6 +16,7 @@ from photoseek.core.domain import SearchHit, SearchRequest, TextPassReport, Text
 from photoseek.core.errors import CatalogError, QueryError
 from photoseek.core.imaging.siblings import with_raw_siblings
 from photoseek.core.indexing.text_pass import ProgressFn, TextPass
+from photoseek.core.query_filters import read_query
 from photoseek.core.runtime.ocr import TextReader, default_threads, engine_version
 from photoseek.core.search import Filters, Searcher, parse_query, sort_hits
 from photoseek.core.storage.catalog import Catalog
@@ -77,33 +79,37 @@ class PhotoText:
 
     # search -----------------------------------------------------------------------------------------------------
     def find(self, searcher: Searcher, r: SearchRequest) -> list[SearchHit]:
-        """Run a request like :meth:`Searcher.find`, with the words in photos: ``text:"..."`` or a query that is
-        one quoted phrase searches words only; any other text query is fused with the photos whose words match.
-        A RAW stacked under a hit is named in ``raw_sibling``.
+        """:meth:`Searcher.find` with the words in photos: ``text:"..."`` or a query that is one quoted phrase
+        searches words only; any other text query is fused with the photos whose words match (those count as
+        matches). The query's dates and camera filter word hits too. A RAW stacked under a hit is named in
+        ``raw_sibling``.
 
         Raises:
             QueryError: the query is empty, only negative, or gives the model nothing while no words match.
         """
-        if r.similar_to is not None:
+        if r.similar_to is not None or r.more or r.less:
             return with_raw_siblings(searcher.find(r))
         q = split_text_query(r.query)
         words = TextSearcher(searcher, self.index)
-        filters = Filters.of(r.folder, r.after, r.before)
         if q.mode is MatchMode.WORDS:
-            hits = words.words_only(q, limit=r.limit, filters=filters)
-        else:
-            parts = parse_query(r.query)
-            if len(searcher.vindex) == 0:
-                return []  # nothing indexed yet (so nothing read either): no need to load the text model
-            try:
-                vec = searcher.query_vector(parts)
-            except QueryError:
-                # the model sees nothing in these words ("moonlight42"), but they may be written in photos
-                hits = words.words_only(TextQuery(MatchMode.WORDS, q.words, False, ""), limit=r.limit,
-                                        filters=filters)
-                if not hits:
-                    raise
-            else:
-                hits = words.fuse(q, searcher.search_vector(vec, limit=r.limit, filters=filters), vec,
-                                  limit=r.limit, filters=filters)
-        return with_raw_siblings(sort_hits(hits, r.sort))
+            rest = read_query(q.meaning, locale=r.locale)  # "text:receipt 2019": the year filters the word hits
+            filters = Filters.of(r.folder, r.after, r.before, r.camera).narrowed(rest)
+            hits = words.words_only(replace(q, meaning=rest.text), limit=r.limit, filters=filters)
+            return with_raw_siblings(sort_hits(hits, r.sort))
+        asked = read_query(r.query, locale=r.locale)  # dates and camera:NAME are filters, for words too
+        filters = Filters.of(r.folder, r.after, r.before, r.camera).narrowed(asked)
+        wanted = split_text_query(asked.text)
+        try:
+            hits = searcher.find(r)
+        except QueryError:
+            # the model sees nothing in these words ("moonlight42"), but they may be written in photos
+            hits = words.words_only(TextQuery(MatchMode.WORDS, wanted.words, False, ""), limit=r.limit,
+                                    filters=filters)
+            if not hits:
+                raise
+            return with_raw_siblings(sort_hits(hits, r.sort))
+        if wanted.words and asked.text.strip():
+            hits = words.fuse(wanted, hits, lambda: searcher.query_vector(parse_query(asked.text)), limit=r.limit,
+                              filters=filters)
+            hits = sort_hits([h for h in hits if h.match] + [h for h in hits if not h.match], r.sort)
+        return with_raw_siblings(hits)

@@ -1,35 +1,38 @@
-"""Queries: text, example images and weighted combinations of both, with folder and date filters.
+"""Queries: text, example images and weighted combinations of both, with folder, date and camera filters.
 
-:class:`Searcher` turns a query into a vector and ranks the vector index under :class:`Filters`;
-:func:`resolve_target` says which image a "find similar" starts from; :func:`sort_hits` orders results by
-:class:`~photoseek.core.domain.Sort`.
+:class:`Searcher` turns a query into a vector, ranks the vector index under :class:`Filters` and marks which hits
+are matches (the adaptive cutoff, :mod:`.cutoff`); :func:`resolve_target` says which image a "find similar" starts
+from; :func:`sort_hits` orders results by :class:`~photoseek.core.domain.Sort`, matches first.
 
 Query syntax (for the CLI and the GUI search box)::
 
     beach +2:sunset -people            # parts with weights; "-" subtracts, "+2:" doubles
     "boats on a lake" -fog             # quotes keep a phrase together
     ~/Pictures/ref.jpg +0.5:winter     # an image file as a part
+    beach 2019 camera:pixel            # a date (see .query_dates) and a camera are filters, not text
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
 
-from photoseek.core.domain import SearchHit, SearchRequest, Sort
+from photoseek.core.cutoff import match_count
+from photoseek.core.domain import DateRange, QueryFilters, SearchHit, SearchRequest, Sort
 from photoseek.core.errors import FolderError, QueryError
 from photoseek.core.fs import is_photo_path, normalize_folder
 from photoseek.core.imaging.decode import decode
+from photoseek.core.query_filters import TOKEN, read_query
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 
-# a quoted phrase may carry a mark (-"foggy morning", +2:"red boat"); otherwise \S+ would split it at the space
-_TOKEN = re.compile(r'[+-]?(?:\d+(?:\.\d+)?:)?"[^"]*"|\S+')
+MORE_WEIGHT = 0.5  # "More like this" adds a photo as `+0.5:PATH` would in the query
+LESS_WEIGHT = -0.5  # "Less like this" subtracts it as `-0.5:PATH` would
 _MARK = re.compile(r"^([+-])(\d+(?:\.\d+)?)?:?(.*)$", re.S)
 
 
@@ -45,15 +48,28 @@ class Filters:
     folder: str | None = None
     after: datetime | None = None
     before: datetime | None = None
+    months: frozenset[int] = frozenset()  # any year
+    camera: str | None = None  # part of the camera name, any case
 
     @property
     def active(self) -> bool:
-        return bool(self.folder or self.after or self.before)
+        return bool(self.folder or self.after or self.before or self.months or self.camera)
 
     @classmethod
-    def of(cls, folder: str | None = None, after: datetime | None = None, before: datetime | None = None) -> Filters:
+    def of(cls, folder: str | None = None, after: datetime | None = None, before: datetime | None = None,
+           camera: str | None = None) -> Filters:
         """Filters as a front end gives them (``folder`` may be relative or start with ``~``)."""
-        return cls(normalize_folder(folder) if folder else None, after, before)
+        return cls(normalize_folder(folder) if folder else None, after, before, camera=camera or None)
+
+    def narrowed(self, q: QueryFilters) -> Filters:
+        """These filters and the ones the query text asks for, both at once."""
+        f = self
+        if q.dates is not None:
+            d = DateRange(f.after, f.before, f.months).narrowed(q.dates)
+            f = replace(f, after=d.after, before=d.before, months=d.months)
+        if q.camera:  # typed in the query: it says more about this search than a filter set earlier
+            f = replace(f, camera=q.camera)
+        return f
 
 
 def _image_token(tok: str) -> str | None:
@@ -79,7 +95,7 @@ def parse_query(query: str) -> list[QueryPart]:
             parts.append(QueryPart(weight, text=" ".join(words)))
         words = []
 
-    for raw in _TOKEN.findall(query):
+    for raw in TOKEN.findall(query):
         tok = raw
         m = _MARK.match(tok) if tok[:1] in "+-" and len(tok) > 1 else None
         if m:
@@ -146,18 +162,43 @@ class Searcher:
 
     def find(self, r: SearchRequest) -> list[SearchHit]:
         """Run a request: by example when ``similar_to`` is set (the example itself is never a match), else by
-        text; filtered, then sorted as asked."""
-        filters = Filters.of(r.folder, r.after, r.before)
+        text, whose dates and camera are filters; steered by ``more``/``less``, filtered, each hit marked match or
+        weaker, then sorted as asked (matches first)."""
+        q = read_query(r.query, locale=r.locale) if r.similar_to is None else QueryFilters("")
+        filters = Filters.of(r.folder, r.after, r.before, r.camera).narrowed(q)
+        exclude: set[int] = set()
         if r.similar_to is not None:
             path, own_id = resolve_target(self.catalog, r.similar_to)
-            hits = self.search_vector(self.image_vector(path), limit=r.limit, filters=filters,
-                                      exclude={own_id} if own_id is not None else set())
+            parts = [QueryPart(1.0, image=path)]
+            exclude = {own_id} if own_id is not None else set()
+        elif not q.text.strip() and q.active and not r.more:
+            return self.browse(filters, r.limit, r.sort)  # "photos from last week": a date alone
         else:
-            parts = parse_query(r.query)
-            if len(self.vindex) == 0:
-                return []  # nothing indexed yet: no need to load the text model
-            hits = self.search_vector(self.query_vector(parts), limit=r.limit, filters=filters)
+            parts = parse_query(q.text) if q.text.strip() or not r.more else []
+        photos = self.catalog.photos([*r.more, *r.less])
+        parts += [QueryPart(MORE_WEIGHT, image=photos[i].path) for i in r.more if i in photos]
+        parts += [QueryPart(LESS_WEIGHT, image=photos[i].path) for i in r.less if i in photos]
+        if len(self.vindex) == 0:
+            return []  # nothing indexed yet: no need to load the text model
+        vec = self.query_vector(parts)
+        hits = self.mark_matches(vec, self.search_vector(vec, limit=r.limit, filters=filters, exclude=exclude))
         return sort_hits(hits, r.sort)
+
+    def mark_matches(self, vec: np.ndarray, hits: list[SearchHit]) -> list[SearchHit]:
+        """Flag the hits above this query's adaptive cutoff (judged against a sample of the whole library)."""
+        sample = self.vindex.sample()
+        library = sample @ vec.astype(np.float32) if len(sample) else np.zeros(0, dtype=np.float32)
+        n = match_count([h.score for h in hits], library)
+        return [h if (i < n) == h.match else replace(h, match=i < n) for i, h in enumerate(hits)]
+
+    def browse(self, filters: Filters, limit: int, sort: Sort | str) -> list[SearchHit]:
+        """Every photo that passes the filters (no text to rank by): newest first unless asked oldest first. They
+        all count as matches; the score is 0."""
+        ids = self.catalog.filter_ids(None, folder=filters.folder, after=filters.after, before=filters.before,
+                                      months=filters.months, camera=filters.camera)
+        hits = [SearchHit(p, 0.0) for p in self.catalog.photos(ids).values()]
+        hits.sort(key=_when, reverse=Sort(sort) is not Sort.OLDEST)
+        return hits[:limit]
 
     def search_vector(self, vec: np.ndarray, *, limit: int, filters: Filters | None = None,
                       exclude: set[int] | None = None) -> list[SearchHit]:
@@ -171,7 +212,8 @@ class Searcher:
         while True:
             ids, scores = self.vindex.search(vec, k)
             id_list = [int(i) for i in ids]
-            keep = self.catalog.filter_ids(id_list, folder=filters.folder, after=filters.after, before=filters.before)
+            keep = self.catalog.filter_ids(id_list, folder=filters.folder, after=filters.after, before=filters.before,
+                                           months=filters.months, camera=filters.camera)
             ranked = [(i, float(s)) for i, s in zip(id_list, scores, strict=True) if i in keep and i not in exclude]
             if len(ranked) >= limit or k >= n:
                 break
@@ -206,10 +248,11 @@ def _when(h: SearchHit) -> datetime:
 
 def sort_hits(hits: list[SearchHit], sort: Sort | str) -> list[SearchHit]:
     """Results in the asked order: relevance (as ranked), newest first, or oldest first (date taken, else file
-    time). ``sort`` may be a :class:`Sort` or its value ("relevance", "date", "date-asc")."""
+    time); matches always before weaker results. ``sort`` may be a :class:`Sort` or its value ("relevance",
+    "date", "date-asc")."""
     order = Sort(sort)
-    if order is Sort.NEWEST:
-        return sorted(hits, key=_when, reverse=True)
-    if order is Sort.OLDEST:
-        return sorted(hits, key=_when)
-    return hits
+    if order is Sort.RELEVANCE:
+        return hits
+    newest = order is Sort.NEWEST
+    return (sorted((h for h in hits if h.match), key=_when, reverse=newest)
+            + sorted((h for h in hits if not h.match), key=_when, reverse=newest))

@@ -7,6 +7,7 @@ two rankings fused by reciprocal rank fusion (:mod:`photoseek.core.fusion`) with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -35,7 +36,8 @@ class TextSearcher:
         if not found:
             return []
         keep = self.searcher.catalog.filter_ids([m.photo_id for m in found], folder=filters.folder,
-                                                after=filters.after, before=filters.before)
+                                                after=filters.after, before=filters.before, months=filters.months,
+                                                camera=filters.camera)
         return [m for m in found if m.photo_id in keep]
 
     def _cosines(self, vec: np.ndarray | None, ids: list[int]) -> dict[int, float]:
@@ -59,12 +61,14 @@ class TextSearcher:
             matches.sort(key=lambda m: -cos.get(m.photo_id, -2.0))
         matches = matches[:limit]
         photos = self.searcher.catalog.photos(m.photo_id for m in matches)
-        return [SearchHit(photos[m.photo_id], cos.get(m.photo_id, 0.0), m.lines, m.spans)
+        return [SearchHit(photos[m.photo_id], cos.get(m.photo_id, 0.0), text_match=m.lines, text_spans=m.spans)
                 for m in matches if m.photo_id in photos]
 
-    def fuse(self, q: TextQuery, meaning: list[SearchHit], vec: np.ndarray, *, limit: int,
+    def fuse(self, q: TextQuery, meaning: list[SearchHit], vector: Callable[[], np.ndarray], *, limit: int,
              filters: Filters) -> list[SearchHit]:
-        """``meaning`` hits (best first) with the photos whose words match fused in."""
+        """``meaning`` hits (best first) with the photos whose words match fused in; a photo found by its words is
+        a match. ``vector()`` gives the query's meaning vector, asked for only to score photos found by words alone.
+        """
         if q.mode is MatchMode.WORDS or not q.words:
             return meaning
         matches = self._matches(q.words, False, filters, limit)
@@ -78,12 +82,12 @@ class TextSearcher:
         fused = reciprocal_rank_fusion(lists)[:limit]
         extra = [i for i, _ in fused if i not in by_id]
         photos = self.searcher.catalog.photos(extra)
-        cos = self._cosines(vec, extra)
+        cos = self._cosines(vector() if extra else None, extra)
         out = []
         for pid, _ in fused:
             m = match_of.get(pid)
             hit = by_id.get(pid) or (SearchHit(photos[pid], cos.get(pid, 0.0)) if pid in photos else None)
             if hit is None:
                 continue
-            out.append(replace(hit, text_match=m.lines, text_spans=m.spans) if m else hit)
+            out.append(replace(hit, match=True, text_match=m.lines, text_spans=m.spans) if m else hit)
         return out

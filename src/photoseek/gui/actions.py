@@ -16,7 +16,7 @@ from PySide6.QtCore import QMimeData, QObject, QProcess, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QImageReader
 from PySide6.QtWidgets import QMenu, QWidget
 
-from photoseek.core.domain import SearchHit
+from photoseek.core.domain import FilterKind, SearchHit
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import is_photo_path
 from photoseek.gui.services import Services
@@ -57,6 +57,7 @@ def accepts(md: QMimeData) -> bool:
 
 class PhotoActions(QObject):
     similar_requested = Signal(object, str)  # (photo id or image path, label)
+    steer_requested = Signal(object, object)  # (SearchHit, FilterKind.MORE or LESS): More / Less like this
     failed = Signal(object)  # exception
     notice = Signal(str, int)  # a short confirmation for the status bar, and for how many ms
 
@@ -91,16 +92,23 @@ class PhotoActions(QObject):
 
         self.services.bridge.submit(self.services.previews, lambda: load_image(path, 4096), done)
 
-    def menu(self, hit: SearchHit, preview: Callable[[], Any], parent: QWidget) -> QMenu:
-        """The right-click menu for one result."""
+    def menu(self, hit: SearchHit, preview: Callable[[], Any], parent: QWidget, steer: bool = False) -> QMenu:
+        """The right-click menu for one result; ``steer`` offers More / Less like this (a search is showing)."""
         path = hit.photo.path
         name = os.path.basename(path)
         menu = QMenu(parent)
         a = menu.addAction("Find similar", lambda: self.similar_requested.emit(hit.photo.id, name))
         a.setObjectName("find_similar")
+        if steer:
+            more = menu.addAction("More like this", lambda: self.steer_requested.emit(hit, FilterKind.MORE))
+            more.setObjectName("more_like_this")
+            more.setToolTip("Re-rank the results towards this photo; the query text stays")
+            less = menu.addAction("Less like this", lambda: self.steer_requested.emit(hit, FilterKind.LESS))
+            less.setObjectName("less_like_this")
+            less.setToolTip("Re-rank the results away from this photo; the query text stays")
         menu.addSeparator()
-        menu.addAction("Open", lambda: self._open(path)).setObjectName("open")
-        menu.addAction("Show in folder", lambda: self._show(path)).setObjectName("show_in_folder")
+        menu.addAction("Open", lambda: self.open(path)).setObjectName("open")
+        menu.addAction("Show in folder", lambda: self.reveal(path)).setObjectName("show_in_folder")
         menu.addAction("Preview", preview).setObjectName("preview")
         menu.addSeparator()
         menu.addAction("Copy path", lambda: self.copy_path(path)).setObjectName("copy_path")
@@ -140,11 +148,13 @@ class PhotoActions(QObject):
         else:
             self.similar_requested.emit(path, "the pasted image")
 
-    def _open(self, path: str) -> None:
+    def open(self, path: str) -> None:
+        """Open with the default application, or say why not (``failed``)."""
         if not self.open_file(path):
             self.failed.emit(ActionError(f"Could not open {os.path.basename(path)}",
                                          "No application is set up to open this kind of file."))
 
-    def _show(self, path: str) -> None:
+    def reveal(self, path: str) -> None:
+        """Show in the file manager, or say why not (``failed``)."""
         if not self.show_in_folder(path):
             self.failed.emit(ActionError(f"Could not show {os.path.dirname(path)}", "Is a file manager installed?"))

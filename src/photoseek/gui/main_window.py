@@ -1,7 +1,5 @@
 """The main window: lays out the search bar, result grid, details pane, message and status bars, and wires the
-controllers' signals to them.
-
-Policy lives in :mod:`photoseek.gui.controllers` (search, indexing, watching, activity, folders, settings),
+controllers' signals to them. Policy lives in :mod:`photoseek.gui.controllers` (search, indexing, watching, activity, folders, settings),
 drawing in :mod:`photoseek.gui.widgets`, photo chores in :mod:`photoseek.gui.actions`, pools and the bridge in
 :mod:`photoseek.gui.services`. Nothing here touches the disk, the database or a model.
 """
@@ -19,16 +17,19 @@ from photoseek.core.library import Library
 from photoseek.gui import actions
 from photoseek.gui.actions import PhotoActions
 from photoseek.gui.controllers.activity import ActivityController
+from photoseek.gui.controllers.duplicates import DuplicatesController
 from photoseek.gui.controllers.folders import FoldersController
 from photoseek.gui.controllers.indexing import IndexController
 from photoseek.gui.controllers.search import Results, SearchController
 from photoseek.gui.controllers.settings import SettingsController
 from photoseek.gui.controllers.watching import WatchController
+from photoseek.gui.dialogs import shown
+from photoseek.gui.dialogs.duplicates import DuplicatesDialog
 from photoseek.gui.dialogs.folders import FoldersDialog
 from photoseek.gui.dialogs.preview import PreviewDialog
 from photoseek.gui.dialogs.settings import SettingsDialog
 from photoseek.gui.services import Services
-from photoseek.gui.text import offline_message, results_header
+from photoseek.gui.text import offline_message, results_header, stacked_note
 from photoseek.gui.widgets.empty_page import EmptyPage, HintPage
 from photoseek.gui.widgets.message_bar import MessageBar, MessageKind
 from photoseek.gui.widgets.results import MAX_CELL, MIN_CELL
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.searcher = SearchController(self.services, self)
         self.settings_controller = SettingsController(self.services, self.indexer, self)
         self.photo_actions = PhotoActions(self.services, self)
+        self.duplicates = DuplicatesController(self.services, self)
         self._closed = False
         self._build()
         self._wire()
@@ -102,16 +104,15 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         bar, s, st, v = self.search_bar, self.searcher, self.status, self.view
-        bar.search.textChanged.connect(s.text_changed)
+        bar.follow(s)  # typing, filters and chips go to the search controller; its text and chips come back
         bar.search.returnPressed.connect(self.search_now)
         bar.search.down_pressed.connect(self._into_results)
-        bar.filters_changed.connect(s.set_filters)
         bar.folders_requested.connect(self.open_folders)
         bar.settings_requested.connect(self.open_settings)
+        bar.duplicates_requested.connect(self.open_duplicates)
         s.results.connect(self._show_results)
         s.cleared.connect(self._cleared)
         s.failed.connect(self.message.show_error)
-        s.by_example.connect(bar.search.clear_quietly)
         v.open_requested.connect(self.open_preview)
         v.customContextMenuRequested.connect(self._context_menu)
         v.zoom_requested.connect(lambda steps: self.set_cell_size(self.delegate.cell + int(steps * ZOOM_STEP)))
@@ -125,8 +126,8 @@ class MainWindow(QMainWindow):
         a.bar.connect(st.set_bar)
         a.pause_state.connect(st.set_pause)
         a.notice.connect(lambda text: st.showMessage(text, 4000))
-        a.library_changed.connect(s.rerun)  # an index run ended: fresh results, then the right page
-        a.library_changed.connect(self._update_page)
+        for slot in (s.rerun, self._update_page, s.load_cameras):  # an index run ended: fresh results, the page,
+            a.library_changed.connect(slot)  # and the cameras new photos may name
         a.results_stale.connect(s.schedule_refresh)
         st.pause_clicked.connect(a.toggle_pause)
         st.zoom_changed.connect(self.set_cell_size)
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
             "Switching model pack", "Computing its vectors now; searches use the current pack until that finishes.",
             kind=MessageKind.INFO))
         self.photo_actions.similar_requested.connect(s.find_similar)
+        self.photo_actions.steer_requested.connect(s.mark)
         self.photo_actions.notice.connect(st.showMessage)
         for source in (self.folders, a, c, self.photo_actions):
             source.failed.connect(self.message.show_error)
@@ -189,8 +191,10 @@ class MainWindow(QMainWindow):
     def _show_results(self, r: Results) -> None:
         if r.fresh:
             self.message.hide_error()
-        self.splitter.show_hits(r.hits, r.fresh)
-        self.header.setText(results_header(len(r.hits), r.label, r.sort, r.limit))
+        self.splitter.show_hits(r.hits, r.fresh, r.stacks)
+        m = self.model
+        header = results_header(len(m.match_hits), len(m.weaker_hits), r.label, r.sort, r.limit)
+        self.header.setText(header + stacked_note(m.stacked_matches()))
         self._update_page()
 
     def _cleared(self) -> None:
@@ -199,6 +203,7 @@ class MainWindow(QMainWindow):
 
     def _folders_loaded(self, folders: list[Folder]) -> None:
         self.search_bar.set_folders(folders)
+        self.searcher.load_cameras()
         self.searcher.filters = self.search_bar.filters()  # a removed folder falls back to "All folders"
         self._update_page()
 
@@ -227,15 +232,14 @@ class MainWindow(QMainWindow):
         if self.model.hit(row) is None:
             return None
         dlg = PreviewDialog(self.services, self.model, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.row_shown.connect(self.select_row)
         dlg.show_row(row)
-        dlg.show()
-        return dlg
+        return shown(dlg)
 
     def build_context_menu(self, row: int) -> QMenu | None:
         hit = self.model.hit(row)
-        return None if hit is None else self.photo_actions.menu(hit, lambda: self.open_preview(row), self)
+        return None if hit is None else self.photo_actions.menu(hit, lambda: self.open_preview(row), self,
+                                                                steer=self.searcher.active)
 
     def _context_menu(self, pos: QPoint) -> None:
         idx = self.view.indexAt(pos)
@@ -249,16 +253,13 @@ class MainWindow(QMainWindow):
             menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def open_folders(self) -> FoldersDialog:
-        dlg = FoldersDialog(self.services, self.folders, self.indexer, self.watcher, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.show()
-        return dlg
+        return shown(FoldersDialog(self.services, self.folders, self.indexer, self.watcher, self))
 
     def open_settings(self) -> SettingsDialog:
-        dlg = SettingsDialog(self.services, self.settings_controller, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.show()
-        return dlg
+        return shown(SettingsDialog(self.services, self.settings_controller, self))
+
+    def open_duplicates(self) -> DuplicatesDialog:
+        return shown(DuplicatesDialog(self.services, self.duplicates, self.photo_actions, self))
 
     def paste(self) -> None:
         self.photo_actions.paste()
@@ -291,9 +292,8 @@ class MainWindow(QMainWindow):
             self.save_state()
         except Exception as e:  # closing must not fail because the settings file cannot be written
             log.warning("could not save window state: %s", e)
-        self.indexer.shutdown()
-        self.watcher.shutdown()
-        self.services.shutdown()
+        for part in (self.indexer, self.watcher, self.duplicates, self.services):  # workers first, pools last
+            part.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

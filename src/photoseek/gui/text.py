@@ -10,7 +10,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from photoseek.core.domain import SearchHit, Sort
+from photoseek.core.domain import DuplicateGroup, Photo, SearchHit, Sort
 from photoseek.core.errors import PhotoSeekError
 
 SORT_TEXT = {Sort.RELEVANCE: "best match first", Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first"}
@@ -90,13 +90,43 @@ def photo_facts(hit: SearchHit) -> list[tuple[str, str]]:
     ]]
 
 
-def results_header(count: int, label: str, sort: Sort, limit: int) -> str:
-    """``12 photos for “red car” · best match first``, with a note when the result limit cut the list."""
-    more = " (limit reached)" if count >= limit else ""
-    return f"{plural(count, 'photo')} for {label} · {SORT_TEXT.get(sort, '')}{more}"
+def results_header(matches: int, weaker: int, label: str, sort: Sort, limit: int) -> str:
+    """``3 matches (58 weaker) for “red car” · best match first`` (``12 photos for …`` when every hit is a match),
+    with a note when the result limit cut the list."""
+    more = " (limit reached)" if matches + weaker >= limit else ""
+    if not weaker:
+        count = plural(matches, "photo")
+    else:
+        found = f"{matches:,} match{'es' if matches != 1 else ''}" if matches else "No matches"
+        count = f"{found} ({weaker:,} weaker)"
+    return f"{count} for {label} · {SORT_TEXT.get(sort, '')}{more}"
+
+
+def stacked_note(copies: int) -> str:
+    """`` · 2 copies stacked``: why the grid shows fewer tiles than the header counts matches ("" for none)."""
+    return f" · {copies:,} {'copies' if copies != 1 else 'copy'} stacked" if copies else ""
 
 
 def offline_message(paths: list[str]) -> tuple[str, str]:
     """Message and hint when library folders cannot be reached (an unplugged drive)."""
     more = f" (+{len(paths) - 1} more)" if len(paths) > 1 else ""
     return f"Folder not found: {paths[0]}{more}", "Its photos are kept; reconnect the drive or remove the folder in Folders…"
+
+
+def photo_lines(p: Photo) -> tuple[str, str]:
+    """``("4032 × 3024 · 2.1 MB", "taken 12 May 2019")``; the file's date when the photo has no date taken."""
+    dims = f"{p.width} × {p.height}" if p.width and p.height else "size unknown"
+    if p.taken_at:
+        return f"{dims} · {human_size(p.size)}", f"taken {p.taken_at.strftime('%d %b %Y')}"
+    return f"{dims} · {human_size(p.size)}", f"file date {datetime.fromtimestamp(p.mtime).strftime('%d %b %Y')}"
+
+
+def duplicates_header(groups: list[DuplicateGroup]) -> str:
+    """What the Duplicates view found, and that it deletes nothing."""
+    if not groups:
+        return "No near-duplicates found: no photo has a resized, recompressed or lightly cropped copy."
+    copies = sum(len(g.photos) - 1 for g in groups)
+    spare = sum(g.extra_bytes for g in groups)
+    return (f"{plural(len(groups), 'group')} of near-duplicates · {copies:,} extra cop{'ies' if copies != 1 else 'y'} "
+            f"taking {human_size(spare)} · the best copy (largest, then oldest) comes first. Nothing is deleted: you "
+            f"decide.")

@@ -20,7 +20,10 @@ from photoseek.core.errors import DecodeError
 from photoseek.core.imaging.decode import decode
 
 _EXT = ".jpg"
-RENDER_VERSION = 1  # 1: EXIF-oriented, fits size x size, JPEG quality 85 (keys before it had no version)
+# 1: EXIF-oriented, fits size x size, JPEG quality 85 (keys before it had no version)
+# 2: decoded with the short side >= size, so a square or near-square photo fills the box (1 drafted to size / 2,
+#    which left a 512 px square photo a 128 px thumbnail in a 256 px box)
+RENDER_VERSION = 2
 
 
 class ThumbnailCache:
@@ -73,7 +76,7 @@ class ThumbnailCache:
         """JPEG bytes of a thumbnail of ``path`` (EXIF orientation applied) fitting in ``size`` x ``size``."""
         import io
 
-        dec = decode(path, min_side=max(16, size // 2))
+        dec = decode(path, min_side=max(16, size))
         img = dec.image
         img.thumbnail((size, size))
         buf = io.BytesIO()

@@ -20,6 +20,7 @@ import numpy as np
 from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress
 from photoseek.core.errors import DecodeError
 from photoseek.core.imaging.decode import PhotoMeta, decode
+from photoseek.core.imaging.phash import HASH_VERSION, ImageHash, image_hash
 from photoseek.core.indexing.scanner import content_hash
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.storage.catalog import Catalog, PhotoUpdate
@@ -47,6 +48,7 @@ class _Prepared:
     hash: str | None = None
     meta: PhotoMeta | None = None
     pixels: np.ndarray | None = None
+    phash: ImageHash | None = None  # perceptual hash (near-duplicates), from the image decoded for the model anyway
     error: str | None = None
     vanished: bool = False
     unchanged: bool = False
@@ -106,6 +108,7 @@ class Pipeline:
             dec = decode(item.path, min_side=self.min_side)
             res.meta = dec.meta
             res.pixels = self.embedder.preprocess(dec.image)
+            res.phash = image_hash(dec.image)
         except DecodeError as e:
             if e.reason == "file not found":
                 res.vanished = True
@@ -206,6 +209,9 @@ class Pipeline:
                 assert vectors is not None
                 self.catalog.store_vectors(w, model_id, ids, vectors)
                 self.catalog.mark_ok(w, ids)
+                self.catalog.store_image_hashes(
+                    w, [(pid, r.hash, r.phash) for pid, r in zip(ids, batch, strict=True) if r.phash is not None],
+                    HASH_VERSION)
         version = self.catalog.model_version(model_id)
         if dropped:
             self.vindex.remove(dropped, version)

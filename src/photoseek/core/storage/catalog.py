@@ -1,7 +1,8 @@
 """SQLite catalog: the source of truth for folders, photos, their metadata and their vectors per model.
 
-Connections live in :mod:`.database`, the embeddings table in :mod:`.embeddings`, the schema and its migrations in
-:mod:`.schema`, the typed rows it returns in :mod:`.rows`; this module owns folders, photos and status counts.
+Connections live in :mod:`.database`, the embeddings table in :mod:`.embeddings`, perceptual hashes in
+:mod:`.hashes`, the schema and its migrations in :mod:`.schema`, the typed rows it returns in :mod:`.rows`; this
+module owns folders, photos and status counts.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from datetime import datetime
 
 from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
 from photoseek.core.storage.embeddings import EmbeddingTables
+from photoseek.core.storage.hashes import ImageHashTables
 from photoseek.core.storage.rows import PHOTO_COLS, ROW_COLS, CatalogRow, PhotoUpdate, catalog_row, photo_from_row
 from photoseek.core.storage.schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "Catalog", "CatalogRow", "PhotoUpdate"]
 
 
-class Catalog(EmbeddingTables):
+class Catalog(EmbeddingTables, ImageHashTables):
     """The SQLite catalog of one library.
 
     Args:
@@ -228,25 +230,35 @@ class Catalog(EmbeddingTables):
             args = (folder_id,)
         return [FileProblem(path=r[0], reason=r[1] or "unknown error") for r in self._reader().execute(q + " ORDER BY path", args)]
 
-    def filter_ids(self, ids: Sequence[int], *, folder: str | None, after: datetime | None,
-                   before: datetime | None) -> set[int]:
-        """Which of ``ids`` pass the folder and date filters (date taken, else file time)."""
+    def filter_ids(self, ids: Sequence[int] | None, *, folder: str | None, after: datetime | None,
+                   before: datetime | None, months: frozenset[int] = frozenset(), camera: str | None = None) -> set[int]:
+        """Which of ``ids`` (None: every photo) pass the folder, date (taken, else file time; ``months`` of any year)
+        and camera (part of its name, any case) filters. Photos known to be gone never pass."""
         out: set[int] = set()
         con = self._reader()
         sep = os.sep
-        for i in range(0, len(ids), 500):
-            chunk = list(ids[i : i + 500])
-            q = f"SELECT id, path, taken_at, mtime FROM photos WHERE id IN ({','.join('?' * len(chunk))}) AND state != 'missing'"
-            for pid, path, taken, mtime in con.execute(q, chunk):
+        want_camera = camera.casefold() if camera else None
+        cols = "SELECT id, path, taken_at, mtime, camera FROM photos WHERE state NOT IN ('missing', 'error')"
+        chunks = ([list(ids[i : i + 500]) for i in range(0, len(ids), 500)] if ids is not None else [None])
+        for chunk in chunks:
+            q = cols if chunk is None else f"{cols} AND id IN ({','.join('?' * len(chunk))})"
+            for pid, path, taken, mtime, cam in con.execute(q, chunk or []):
                 if folder and not (path == folder or path.startswith(folder.rstrip(sep) + sep)):
                     continue
-                when = datetime.fromisoformat(taken) if taken else datetime.fromtimestamp(mtime)
-                if after and when < after:
+                if want_camera and (not cam or want_camera not in cam.casefold()):
                     continue
-                if before and when >= before:
+                when = datetime.fromisoformat(taken) if taken else datetime.fromtimestamp(mtime)
+                if (after and when < after) or (before and when >= before) or (months and when.month not in months):
                     continue
                 out.add(int(pid))
         return out
+
+    def cameras(self) -> list[tuple[str, int]]:
+        """Camera names that occur in the library with how many photos each, most photos first."""
+        rows = self._reader().execute(
+            "SELECT camera, COUNT(*) FROM photos WHERE camera IS NOT NULL AND camera != '' AND state != 'missing' "
+            "GROUP BY camera ORDER BY COUNT(*) DESC, camera")
+        return [(str(c), int(n)) for c, n in rows]
 
     def file_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())

@@ -86,7 +86,16 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
     """
     ALTER TABLE photos ADD COLUMN missing_since REAL;
     """,
-    # 3 (issue 15): words found in photos by OCR, with an FTS5 index (storage/text_index.py)
+    # 3: perceptual hashes (the near-duplicate check), cached per photo; stale when content_hash or version differs
+    """
+    CREATE TABLE image_hashes (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        content_hash TEXT,
+        version INTEGER NOT NULL,
+        phash BLOB NOT NULL
+    );
+    """,
+    # 4 (issue 15): words found in photos by OCR, with an FTS5 index (storage/text_index.py)
     TEXT_SCHEMA,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

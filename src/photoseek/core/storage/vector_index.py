@@ -23,6 +23,7 @@ from photoseek.core.storage.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
+SAMPLE_SIZE = 2048  # vectors a query's score distribution is estimated from (exact below this many photos)
 SIDECAR_FORMAT = 1  # <model_id>.usearch.json: {format, model_id, dim, count, version}; none before 1
 
 
@@ -51,6 +52,7 @@ class VectorIndex:
         self._dirty = False
         self._last_save = 0.0
         self.rebuilt = False
+        self._sample: tuple[tuple[int, int, int], np.ndarray] | None = None
         self.open()
 
     def _new(self) -> Index:
@@ -188,6 +190,45 @@ class VectorIndex:
             dist = np.asarray(m.distances, dtype=np.float32)
         ok = keys != np.uint64(2**64 - 1)
         return keys[ok], (1.0 - dist[ok]).astype(np.float32)
+
+    def neighbours(self, k: int, min_score: float) -> dict[int, list[tuple[int, float]]]:
+        """For every photo, its up to ``k`` nearest others scoring at least ``min_score``, best first
+        (photos with none are left out). Exact below a few thousand vectors, like :meth:`search`."""
+        with self._lock:
+            n = len(self._index)
+            if n < 2 or k <= 0:
+                return {}
+            keys = np.asarray(self._index.keys, dtype=np.uint64)
+            vecs = np.asarray(self._index.get(keys), dtype=np.float32).reshape(n, self.dim)
+            m = self._index.search(vecs, min(k + 1, n), exact=n <= 4096)
+            found = np.asarray(m.keys, dtype=np.uint64).reshape(n, -1)
+            scores = 1.0 - np.asarray(m.distances, dtype=np.float32).reshape(n, -1)
+        none = np.uint64(2**64 - 1)
+        out: dict[int, list[tuple[int, float]]] = {}
+        for row, key in enumerate(keys):
+            near = [(int(j), float(s)) for j, s in zip(found[row], scores[row], strict=True)
+                    if j != key and j != none and s >= min_score]
+            if near:
+                out[int(key)] = near[:k]
+        return out
+
+    def sample(self, size: int = SAMPLE_SIZE) -> np.ndarray:
+        """Up to ``size`` of the stored vectors, a fixed random choice ([n, dim]); the relevance cutoff judges a
+        query against them. Cached until the index changes."""
+        with self._lock:
+            n = len(self._index)
+            key = (self._version, n, size)
+            if self._sample is not None and self._sample[0] == key:
+                return self._sample[1]
+            if n == 0:
+                vecs = np.zeros((0, self.dim), dtype=np.float32)
+            else:
+                keys = np.asarray(self._index.keys, dtype=np.uint64)
+                if n > size:
+                    keys = np.random.default_rng(n).choice(keys, size=size, replace=False)
+                vecs = np.asarray(self._index.get(keys), dtype=np.float32).reshape(len(keys), self.dim)
+            self._sample = (key, vecs)
+            return vecs
 
     def get(self, ids: list[int]) -> dict[int, np.ndarray]:
         with self._lock:

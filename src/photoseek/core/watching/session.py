@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -115,6 +116,8 @@ class WatchSession:
         self._folders = folders
         self._on_finished = on_finished
         self._finished = False
+        self._started_lock = threading.Lock()  # start() and stop() from different threads (Library.close)
+        self._stopped = False
         self.watcher = LibraryWatcher(self.queue, self._roots, force_polling=o.force_polling,
                                       poll_interval_s=o.poll_interval_s, check_interval_s=o.check_interval_s,
                                       on_mode=self._mode_changed)
@@ -125,8 +128,11 @@ class WatchSession:
         return roots
 
     def start(self) -> None:
-        self.watcher.start()  # events from now on are queued while the catch-up scan runs
-        self.worker.start()
+        with self._started_lock:
+            if self._stopped:  # stopped before it began (the library closed meanwhile): nothing to start
+                return
+            self.watcher.start()  # events from now on are queued while the catch-up scan runs
+            self.worker.start()
 
     def _mode_changed(self, folder: str, mode: WatchMode | None, reason: str) -> None:
         modes, reasons = self.watcher.modes(), self.watcher.reasons()
@@ -156,6 +162,8 @@ class WatchSession:
 
     def stop(self) -> None:
         """Stop observing and finish the batch in hand (an embedding run stops at its next batch)."""
+        with self._started_lock:
+            self._stopped = True
         self.watcher.stop()
         self.worker.stop()
 

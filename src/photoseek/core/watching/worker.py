@@ -79,7 +79,9 @@ class QueueWorker:
         self.queue.wake()
 
     def join(self, timeout: float | None = None) -> None:
-        if self._thread.ident is not None:  # a session whose observers failed to start never started its worker
+        # Library.close() may join a session another thread has created but not started yet; once started, the
+        # worker sees the stop flag and ends at once
+        if self._thread.ident is not None:
             self._thread.join(timeout)
 
     def is_alive(self) -> bool:

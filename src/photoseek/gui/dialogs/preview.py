@@ -12,7 +12,7 @@ from photoseek.gui.actions import load_image
 from photoseek.gui.services import Services
 from photoseek.gui.text import describe_error, photo_facts
 from photoseek.gui.widgets.image_label import ImageLabel
-from photoseek.gui.widgets.results import ResultsModel
+from photoseek.gui.widgets.results_model import ResultsModel
 
 
 class PreviewDialog(QDialog):
@@ -77,8 +77,10 @@ class PreviewDialog(QDialog):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Space):
-            self.show_row(min(self.row + 1, self.results.rowCount() - 1))
+            if (row := self.results.photo_row(self.row, +1)) is not None:  # steps over the divider
+                self.show_row(row)
         elif event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Backspace):
-            self.show_row(max(self.row - 1, 0))
+            if (row := self.results.photo_row(self.row, -1)) is not None:
+                self.show_row(row)
         else:
             super().keyPressEvent(event)

@@ -1,134 +1,29 @@
-"""The result grid: a flat list model of search hits, a delegate that paints thumbnail + elided caption, and the
-view that shows a new answer while keeping the user's place."""
+"""The result grid: a delegate that paints thumbnail + elided caption (or the "N weaker results" divider across the
+grid), and the view that shows a new answer while keeping the user's place. The rows: :mod:`.results_model`; the
+"×N" badge of near-duplicate stacks: :mod:`.stacks`."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QMimeData,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRect,
-    QSize,
-    Qt,
-    QUrl,
-    Signal,
-)
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photoseek.core.domain import PhotoState, SearchHit
-from photoseek.gui.thumbnails import ThumbnailLoader, loading_tile
+from photoseek.gui.widgets.results_model import (
+    DIVIDER_HEIGHT,
+    DividerRole,
+    HitRole,
+    Index,
+    ResultsModel,
+    ScoreRole,
+    StackRole,
+)
+from photoseek.gui.widgets.stacks import Stacks, badge_rect, paint_badge
 
-HitRole = Qt.ItemDataRole.UserRole + 1
-ScoreRole = Qt.ItemDataRole.UserRole + 2
-PathRole = Qt.ItemDataRole.UserRole + 3
 MIN_CELL = 96  # grid cell sizes the zoom slider and the settings allow
 MAX_CELL = 320
-
-Index = QModelIndex | QPersistentModelIndex
-
-
-class ResultsModel(QAbstractListModel):
-    """Search hits, best first. Thumbnails are asked for only when the view paints a row (DecorationRole)."""
-
-    def __init__(self, thumbs: ThumbnailLoader | None = None, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.hits: list[SearchHit] = []
-        self.thumbs = thumbs
-        self._rows: dict[int, int] | None = None
-        self._loading_tile: QPixmap | None = None
-        self._broken: QPixmap | None = None
-        if thumbs is not None:
-            thumbs.ready.connect(self._thumb_ready)
-
-    # model --------------------------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.hits)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.hits) or index.column() != 0:
-            return None
-        hit = self.hits[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return os.path.basename(hit.photo.path)
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self._decoration(hit)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            off = "\noffline: its folder cannot be reached" if hit.photo.state == PhotoState.OFFLINE else ""
-            off += f"\n+ RAW {os.path.basename(hit.raw_sibling)}" if hit.raw_sibling else ""
-            off += f"\nwords: {hit.text_match}" if hit.text_match else ""
-            return f"{hit.photo.path}\nscore {hit.score:.3f}{off}"
-        if role == HitRole:
-            return hit
-        if role == ScoreRole:  # a hit on words alone has no meaning score to show
-            return None if hit.text_match and not hit.score else float(hit.score)
-        if role == PathRole:
-            return hit.photo.path
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-
-    def mimeTypes(self) -> list[str]:
-        return ["text/uri-list", "text/plain"]
-
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
-        """Dragging results out gives other apps the files themselves (file URLs), plus their paths as text."""
-        paths = [self.hits[i.row()].photo.path for i in indexes if i.isValid() and i.row() < len(self.hits)]
-        md = QMimeData()
-        md.setUrls([QUrl.fromLocalFile(p) for p in paths])
-        md.setText("\n".join(paths))
-        return md
-
-    def supportedDragActions(self) -> Qt.DropAction:
-        return Qt.DropAction.CopyAction
-
-    # content ------------------------------------------------------------------------------------------------
-    def set_hits(self, hits: list[SearchHit]) -> None:
-        self.beginResetModel()
-        self.hits = list(hits)
-        self._rows = None
-        self.endResetModel()
-
-    def hit(self, row: int) -> SearchHit | None:
-        return self.hits[row] if 0 <= row < len(self.hits) else None
-
-    def row_of(self, photo_id: int) -> int | None:
-        if self._rows is None:
-            self._rows = {h.photo.id: i for i, h in enumerate(self.hits)}
-        return self._rows.get(photo_id)
-
-    def _decoration(self, hit: SearchHit) -> QPixmap:
-        if self.thumbs is None:
-            return self._tile(False)
-        pm = self.thumbs.pixmap(hit.photo)
-        if pm is not None:
-            return pm
-        # an offline photo's file cannot be read now: a plain tile, not the broken-file cross
-        return self._tile(self.thumbs.failed(hit.photo.id) and hit.photo.state != PhotoState.OFFLINE)
-
-    def _tile(self, broken: bool) -> QPixmap:
-        size = self.thumbs.size if self.thumbs is not None else 128
-        attr = "_broken" if broken else "_loading_tile"
-        pm = getattr(self, attr)
-        if pm is None or pm.width() != size:
-            pm = loading_tile(size, broken)
-            setattr(self, attr, pm)
-        return pm
-
-    def _thumb_ready(self, photo_id: int) -> None:
-        row = self.row_of(photo_id)
-        if row is not None:
-            idx = self.index(row, 0)
-            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
-
-
 CAPTION_GAP = 6
 
 
@@ -139,14 +34,23 @@ class ThumbDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.cell = 192
         self.show_scores = True
+        self.row_width = 600  # the divider spans the grid: the view sets this to its viewport's width
+        self._caption: tuple[QFont, int] | None = None
 
     def caption_height(self, option_font: QFont) -> int:
-        return QFontMetrics(option_font).height() + CAPTION_GAP + 4
+        if self._caption is None or self._caption[0] != option_font:  # sizeHint runs per row: measure once
+            self._caption = (QFont(option_font), QFontMetrics(option_font).height() + CAPTION_GAP + 4)
+        return self._caption[1]
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        if index.data(DividerRole) is not None:
+            return QSize(max(self.cell + 12, self.row_width), DIVIDER_HEIGHT)
         return QSize(self.cell + 12, self.cell + 12 + self.caption_height(option.font))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        if index.data(DividerRole) is not None:
+            self._divider(painter, option, str(index.data(Qt.ItemDataRole.DisplayRole)))
+            return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         r: QRect = option.rect.adjusted(3, 3, -3, -3)
@@ -164,27 +68,23 @@ class ThumbDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(127, 127, 127, 30))
             painter.drawRoundedRect(r, 8, 8)
-        img_box = QRect(r.left() + 3, r.top() + 3, r.width() - 6, self.cell)
+        img_box = self.image_box(option.rect)
         pm = index.data(Qt.ItemDataRole.DecorationRole)
         hit = index.data(HitRole)
         offline = isinstance(hit, SearchHit) and hit.photo.state == PhotoState.OFFLINE
+        picture = self.picture_rect(img_box, pm)
         if isinstance(pm, QPixmap) and not pm.isNull():
-            dpr = pm.devicePixelRatio() or 1.0
-            w, h = pm.width() / dpr, pm.height() / dpr
-            if w > img_box.width() or h > img_box.height():
-                scale = min(img_box.width() / w, img_box.height() / h)
-                w, h = w * scale, h * scale
-            x = img_box.left() + (img_box.width() - w) / 2
-            y = img_box.top() + (img_box.height() - h) / 2
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             if offline:
                 painter.setOpacity(0.35)  # greyed: the file is on a drive or share that is not there now
-            painter.drawPixmap(QRect(int(x), int(y), int(w), int(h)), pm)
+            painter.drawPixmap(picture, pm)
             painter.setOpacity(1.0)
         if isinstance(hit, SearchHit):  # what a tile stands for beyond its picture
             marks = [t for t, on in (("offline", offline), ("RAW+JPEG", hit.raw_sibling), ("words", hit.text_match)) if on]
             if marks:
                 self._badge(painter, img_box, option.font, " · ".join(marks))
+        if (mark := index.data(StackRole)) is not None:
+            paint_badge(painter, picture, option.font, mark)
         fm = QFontMetrics(option.font)
         text_rect = QRect(r.left() + 6, img_box.bottom() + CAPTION_GAP, r.width() - 12, fm.height())
         score = index.data(ScoreRole)
@@ -200,6 +100,61 @@ class ThumbDelegate(QStyledItemDelegate):
             muted.setAlpha(140)
             painter.setPen(muted)
             painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), score_text)
+        painter.restore()
+
+    def image_box(self, rect: QRect) -> QRect:
+        """Where the thumbnail of a tile painted in ``rect`` goes."""
+        r = rect.adjusted(3, 3, -3, -3)
+        return QRect(r.left() + 3, r.top() + 3, r.width() - 6, self.cell)
+
+    @staticmethod
+    def picture_rect(img_box: QRect, pm: object) -> QRect:
+        """The thumbnail itself inside ``img_box``: scaled down to fit, centred (the whole box while loading)."""
+        if not isinstance(pm, QPixmap) or pm.isNull():
+            return img_box
+        dpr = pm.devicePixelRatio() or 1.0
+        w, h = pm.width() / dpr, pm.height() / dpr
+        if w > img_box.width() or h > img_box.height():
+            scale = min(img_box.width() / w, img_box.height() / h)
+            w, h = w * scale, h * scale
+        x = img_box.left() + (img_box.width() - w) / 2
+        y = img_box.top() + (img_box.height() - h) / 2
+        return QRect(int(x), int(y), int(w), int(h))
+
+    def stack_badge(self, rect: QRect, index: Index, font: QFont) -> QRect | None:
+        """Where the stack badge of the tile painted in ``rect`` is (None: the photo is not stacked)."""
+        mark = index.data(StackRole)
+        if mark is None:
+            return None
+        box = self.image_box(rect)
+        return badge_rect(self.picture_rect(box, index.data(Qt.ItemDataRole.DecorationRole)), font, mark)
+
+    @staticmethod
+    def _divider(painter: QPainter, option: QStyleOptionViewItem, text: str) -> None:
+        """A thin rule across the grid with the text in a pill in its middle; a soft fill on hover."""
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r: QRect = option.rect.adjusted(6, 4, -6, -4)
+        pal = option.palette
+        text_color = QColor(pal.color(QPalette.ColorRole.Text))
+        muted = QColor(text_color)
+        muted.setAlpha(70)
+        f = QFont(option.font)
+        f.setBold(True)
+        fm = QFontMetrics(f)
+        pill_w, pill_h = fm.horizontalAdvance(text) + 28, fm.height() + 10
+        pill = QRect(r.center().x() - pill_w // 2, r.center().y() - pill_h // 2, pill_w, pill_h)
+        painter.setPen(muted)
+        y = r.center().y()
+        painter.drawLine(r.left(), y, pill.left() - 8, y)
+        painter.drawLine(pill.right() + 8, y, r.right(), y)
+        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        painter.setBrush(QColor(127, 127, 127, 45 if hover else 22))
+        painter.drawRoundedRect(pill, pill_h / 2, pill_h / 2)
+        painter.setFont(f)
+        text_color.setAlpha(200)
+        painter.setPen(text_color)
+        painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), text)
         painter.restore()
 
     @staticmethod
@@ -227,6 +182,7 @@ class ResultsView(QListView):
 
     open_requested = Signal(int)  # row
     zoom_requested = Signal(float)  # wheel steps, positive zooms in
+    stack_toggled = Signal(int)  # row of the first photo of a stack just opened or folded
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -235,7 +191,7 @@ class ResultsView(QListView):
         self.setMovement(QListView.Movement.Static)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
-        self.setUniformItemSizes(True)
+        self.setUniformItemSizes(False)  # the divider row is as wide as the grid; the delegate caches tile sizes
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(500)
         self.setSpacing(4)
@@ -249,7 +205,25 @@ class ResultsView(QListView):
         self.verticalScrollBar().setSingleStep(24)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setObjectName("results")
-        self.doubleClicked.connect(lambda idx: self.open_requested.emit(idx.row()))
+        self.doubleClicked.connect(self._activated)
+        self.clicked.connect(self._clicked)
+
+    def _clicked(self, idx: QModelIndex) -> None:
+        if idx.isValid() and idx.row() == self.results().divider_row:
+            self.results().toggle_weaker()
+
+    def _activated(self, idx: QModelIndex) -> None:
+        if idx.isValid() and self.results().hit(idx.row()) is not None:
+            self.open_requested.emit(idx.row())
+
+    def _fit_divider(self) -> None:
+        delegate = self.itemDelegate()
+        if isinstance(delegate, ThumbDelegate):
+            delegate.row_width = self.viewport().width() - 2 * self.spacing() - 4
+
+    def resizeEvent(self, event: Any) -> None:
+        self._fit_divider()
+        super().resizeEvent(event)
 
     def results(self) -> ResultsModel:
         model = self.model()
@@ -266,14 +240,16 @@ class ResultsView(QListView):
             self.setCurrentIndex(idx)
             self.scrollTo(idx)
 
-    def show_hits(self, hits: list[SearchHit], fresh: bool) -> None:
-        """A new answer: from the top when ``fresh``, else keeping the scroll position and the selected photo."""
+    def show_hits(self, hits: list[SearchHit], fresh: bool, stacks: Stacks | None = None) -> None:
+        """A new answer: from the top when ``fresh``, else keeping the scroll position, the selected photo and the
+        stacks and weaker results the user opened."""
         model = self.results()
         keep = None if fresh else self.current_hit()
         scroll = self.verticalScrollBar().value()
         if model.thumbs is not None:
             model.thumbs.cancel_pending()
-        model.set_hits(hits)
+        self._fit_divider()
+        model.set_hits(hits, keep_expanded=not fresh, stacks=stacks)
         if fresh:
             self.scrollToTop()
             return
@@ -282,9 +258,32 @@ class ResultsView(QListView):
         if row is not None:
             self.setCurrentIndex(model.index(row, 0))
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click on a stack's badge opens or folds the stack (and selects nothing)."""
+        idx = self.indexAt(event.position().toPoint())
+        delegate = self.itemDelegate()
+        if idx.isValid() and event.button() == Qt.MouseButton.LeftButton and isinstance(delegate, ThumbDelegate):
+            badge = delegate.stack_badge(self.visualRect(idx), idx, self.font())
+            if badge is not None and badge.adjusted(-4, -4, 4, 4).contains(event.position().toPoint()):
+                row = self.results().toggle_stack(idx.row())
+                if row is not None:
+                    self.stack_toggled.emit(row)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex().row())
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and self.currentIndex().isValid():
+            row = self.currentIndex().row()
+            if row == self.results().divider_row:
+                self.results().toggle_weaker()
+            elif event.key() != Qt.Key.Key_Space:
+                self.open_requested.emit(row)
+            elif self.currentIndex().data(StackRole) is not None:  # Space opens or folds a stack, like its badge
+                if (top := self.results().toggle_stack(row)) is not None:
+                    self.stack_toggled.emit(top)
+            else:
+                super().keyPressEvent(event)
             return
         super().keyPressEvent(event)
 

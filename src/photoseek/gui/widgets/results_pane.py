@@ -8,7 +8,9 @@ from PySide6.QtWidgets import QSplitter
 from photoseek.core.domain import SearchHit
 from photoseek.gui.thumbnails import ThumbnailLoader
 from photoseek.gui.widgets.details import DetailsPane
-from photoseek.gui.widgets.results import ResultsModel, ResultsView, ThumbDelegate
+from photoseek.gui.widgets.results import ResultsView, ThumbDelegate
+from photoseek.gui.widgets.results_model import ResultsModel
+from photoseek.gui.widgets.stacks import Stacks
 
 
 class ResultsPane(QSplitter):
@@ -23,6 +25,7 @@ class ResultsPane(QSplitter):
         self.details = DetailsPane(thumbs)
         self.details.show_hit(None)
         self.view.selectionModel().currentChanged.connect(lambda *_: self.details.show_hit(self.view.current_hit()))
+        self.view.stack_toggled.connect(self.view.select_row)
         self.addWidget(self.view)
         self.addWidget(self.details)
         self.setStretchFactor(0, 1)
@@ -30,8 +33,8 @@ class ResultsPane(QSplitter):
         self.setCollapsible(0, False)
         self.setSizes([900, 280])
 
-    def show_hits(self, hits: list[SearchHit], fresh: bool) -> None:
-        self.view.show_hits(hits, fresh)
+    def show_hits(self, hits: list[SearchHit], fresh: bool, stacks: list[list[int]] | None = None) -> None:
+        self.view.show_hits(hits, fresh, Stacks(stacks or []))
         if not self.view.currentIndex().isValid():
             self.details.show_hit(None)
 
