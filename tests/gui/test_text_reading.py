@@ -57,7 +57,8 @@ def test_matched_words_are_highlighted_and_raw_pairs_named(tmp_path) -> None:
     from photoseek.core.domain import Photo, PhotoState
 
     p = Photo(1, "/p/IMG_0042.JPG", 1, 10, 1.0, None, 4, 3, None, None, PhotoState.OK)
-    facts = dict(photo_facts(SearchHit(p, 0.2, "CAFÉ & BAR", ((0, 4),), "/p/IMG_0042.CR2")))
+    facts = dict(photo_facts(SearchHit(p, 0.2, text_match="CAFÉ & BAR", text_spans=((0, 4),),
+                                       raw_sibling="/p/IMG_0042.CR2")))
     assert facts["Words in photo"].endswith("CAFÉ</span> &amp; BAR")
     assert facts["RAW + JPEG"] == "IMG_0042.JPG + IMG_0042.CR2"
     assert "Words in photo" not in dict(photo_facts(replace(SearchHit(p, 0.2), text_match=None)))
@@ -66,11 +67,13 @@ def test_matched_words_are_highlighted_and_raw_pairs_named(tmp_path) -> None:
 def test_details_pane_and_tile_show_words_and_stack(open_window, library, qtbot, tmp_path, make_photo) -> None:
     library.update_settings(read_text=True)
     folder = tmp_path / "photos"
-    made = make_text_photos(sorted(PHOTOS.glob("*.jpg")), folder, 1)
-    Image.open(made[0].path).save(folder / "IMG_0042.JPG")
+    make_text_photos(sorted(PHOTOS.glob("*.jpg")), folder, 1)
+    # the same sign on another photo (a copy of the first would be stacked as a near-duplicate), shot RAW+JPEG
+    other = make_text_photos(sorted(PHOTOS.glob("*.jpg"))[::-1], tmp_path / "other", 1)[0]
+    Image.open(other.path).save(folder / "IMG_0042.JPG")
     from raw_files import write_dng
 
-    write_dng(folder / "IMG_0042.dng", Image.open(made[0].path))
+    write_dng(folder / "IMG_0042.dng", Image.open(other.path))
     library.add_folder(folder)
     library.index()
     library.text.read()

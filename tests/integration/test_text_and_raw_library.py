@@ -39,6 +39,7 @@ def test_words_in_photos_are_read_after_indexing_and_found(lib: Library, pics: P
     before = lib.status().text
     assert before is not None and before.pending == 5 and before.done == 0
     assert lib.search('text:"moonlight42"') == []  # not read yet: the main pass never waits for OCR
+    assert len(lib.search('"red"')) == 5  # a quoted phrase no photo shows is searched by meaning
     seen = []
     r = lib.text.read(lambda p: seen.append(p) or True)
     assert (r.read, r.with_text, r.failed) == (5, 1, 0)
@@ -46,6 +47,7 @@ def test_words_in_photos_are_read_after_indexing_and_found(lib: Library, pics: P
     after = lib.status().text
     assert after is not None and (after.done, after.with_text, after.pending, after.errors) == (5, 1, 0, 0)
 
+    assert lib.search('text:"red"') == []  # text: is words only, always
     for q, word in (('text:"moonlight"', "moonlight"), ('"wifi moonlight42"', "wifi"), ("text:wifi", "wifi")):
         hits = lib.search(q)
         assert [Path(h.path).name for h in hits] == ["text_000_sign.jpg"], q

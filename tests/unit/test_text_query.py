@@ -14,7 +14,8 @@ def test_text_prefix_searches_words_only_and_keeps_the_rest_for_ordering():
 
 def test_a_query_that_is_one_quoted_phrase_searches_words_only():
     q = split_text_query('  "open 7am" ')
-    assert (q.mode, q.words, q.phrase) == (MatchMode.WORDS, "open 7am", True)
+    assert (q.mode, q.words, q.phrase, q.explicit) == (MatchMode.WORDS, "open 7am", True, False)
+    assert split_text_query("text:open").explicit
 
 
 def test_other_queries_search_both_with_the_positive_words():

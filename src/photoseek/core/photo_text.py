@@ -95,7 +95,9 @@ class PhotoText:
             rest = read_query(q.meaning, locale=r.locale)  # "text:receipt 2019": the year filters the word hits
             filters = Filters.of(r.folder, r.after, r.before, r.camera).narrowed(rest)
             hits = words.words_only(replace(q, meaning=rest.text), limit=r.limit, filters=filters)
-            return with_raw_siblings(sort_hits(hits, r.sort))
+            if hits or q.explicit:
+                return with_raw_siblings(sort_hits(hits, r.sort))
+            return with_raw_siblings(searcher.find(r))  # a quoted phrase no photo shows: search it by meaning
         asked = read_query(r.query, locale=r.locale)  # dates and camera:NAME are filters, for words too
         filters = Filters.of(r.folder, r.after, r.before, r.camera).narrowed(asked)
         wanted = split_text_query(asked.text)
