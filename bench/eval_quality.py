@@ -1,26 +1,29 @@
-"""Search quality of a model pack on the small public photo set in bench/photos/ (runtime deps only).
+"""Search quality of model packs on the two public photo sets (runtime deps only).
 
-    PYTHONPATH=src python bench/eval_quality.py [--pack models/basic] [-v] [--tune]
+    PYTHONPATH=src python bench/eval_quality.py [--pack models/basic --pack /tmp/other] [--set set2] [-v]
+
+Photo sets: ``bench`` (bench/photos/, 34 photos; the first built-in pack was tuned on its queries) and ``set2``
+(bench/photos/set2/, 71 photos from other packages; queries written before any model ran on it). Each set's
+``queries.json`` splits its queries into a ``tune`` half (grid searches may look at it) and a ``report`` half
+(nothing that tunes may load it: :func:`seal_report_split` makes :func:`load_set` refuse it for the rest of the
+process, and models/tune_basic.py calls it before it loads anything).
 
 Text search: every query names the photo(s) a user would expect; top-1 = the best hit is one of them, top-3 = one
-of them is among the first three. Find-similar: (a) near-duplicates: each listed photo is queried against the whole
-set plus edited copies (crop, resize, brightness, JPEG); the hit must be its own copy. (b) same category: the best
-other photo (copies excluded) must be in the same group.
-
-Relevance cutoff (photoseek.core.cutoff): per query, is a relevant photo inside the matches, how many matches are
-there (median), and how often are there none. The queries are split in two halves by the photo they name (queries
-about the same photo stay together): "tune" is the only half --tune's grid looks at (it chose Cutoff.min_z),
-"held-out" is never tuned on. Alternatives are measured beside it: a fixed score threshold (the one as good as ours on
-the built-in pack's tune half), the top 3, and the knee (largest drop among the top 10). On a random-weight CLIP pack
-(tests/data/clip_tiny) nothing should count as a match.
+of them is among the first three, MRR = mean over queries of 1 / rank of the first right photo.
+Find-similar: (a) near-duplicates: each listed photo is queried against the whole set plus edited copies (crop,
+resize, brightness, JPEG); the best hit must be its own copy. (b) same category: the best other photo (copies
+excluded) must be in the same group.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 import time
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -29,67 +32,62 @@ from PIL import Image, ImageEnhance
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from photoseek.core.cutoff import Cutoff, match_count  # noqa: E402
 from photoseek.core.runtime.embedder import Embedder  # noqa: E402
 from photoseek.core.runtime.pack import ModelPack  # noqa: E402
 
-PHOTOS = ROOT / "bench" / "photos"
+QUERIES_FORMAT = 1
+PHOTO_SETS = {"bench": ROOT / "bench" / "photos", "set2": ROOT / "bench" / "photos" / "set2"}
 
-FLOWERS = ["orange_flower", "red_marigold", "yellow_flower", "dahlia_flower"]
-LAKE = ["lake_pier", "foggy_pier", "boats_sunset", "lake_dusk"]
-# query -> photos that count as a correct answer
-QUERIES: dict[str, list[str]] = {
-    "a cat": ["cat"],
-    "my kitten": ["cat"],
-    "cup of coffee": ["coffee_cup"],
-    "espresso on the table": ["coffee_cup"],
-    "rocket launch": ["rocket_launch"],
-    "space rocket on the launch pad": ["rocket_launch"],
-    "astronaut in a space suit": ["astronaut"],
-    "galaxies in deep space": ["galaxies_space"],
-    "stars in the night sky": ["galaxies_space"],
-    "old coins": ["coins"],
-    "a man with a camera on a tripod": ["photographer_camera"],
-    "a horse": ["horse_silhouette"],
-    "brick wall": ["brick_wall"],
-    "chinese temple": ["pagoda_china"],
-    "pagoda": ["pagoda_china"],
-    "flower": FLOWERS + ["ladybird"],
-    "yellow daisy": ["yellow_flower"],
-    "orange dahlia": ["dahlia_flower", "orange_flower"],
-    "red flower in the garden": ["red_marigold", "orange_flower"],
-    "ladybug on a leaf": ["ladybird"],
-    "beetle": ["ladybird"],
-    "dandelion seeds": ["dandelion_seeds"],
-    "a drop of water": ["water_drop", "leaves_raindrops"],
-    "raindrops on leaves": ["leaves_raindrops", "water_drop"],
-    "green leaf": ["green_leaf", "leaves_raindrops"],
-    "grass": ["meadow_grass", "dune_grass_sea"],
-    "beach and sea": ["beach_waves", "dune_grass_sea"],
-    "waves on the shore": ["beach_waves"],
-    "storm clouds": ["storm_clouds"],
-    "wooden texture": ["wood_grain"],
-    "a wooden pier on a lake": ["lake_pier", "foggy_pier"],
-    "dock in the fog": ["foggy_pier", "lake_pier"],
-    "boats": ["boats_sunset"],
-    "canoes at sunset": ["boats_sunset"],
-    "lake at dusk": LAKE,
-    "colorful cups": ["colorful_cups"],
-    "autumn leaf": ["autumn_leaf"],
-    "a kite flying in the sky": ["kite_sky"],
-    "forest path": ["forest_path"],
-    "moss": ["moss_plants"],
-    "woman in a navy uniform": ["grace_hopper"],
-    "portrait of an officer": ["grace_hopper", "astronaut"],
-}
-NEAR_DUP = ["cat", "coffee_cup", "rocket_launch", "boats_sunset", "forest_path", "dahlia_flower", "kite_sky", "coins"]
-GROUPS = {
-    "flowers": FLOWERS,
-    "lake": LAKE,
-    "space": ["astronaut", "rocket_launch", "galaxies_space"],
-    "people": ["astronaut", "grace_hopper", "photographer_camera"],
-    "greenery": ["green_leaf", "meadow_grass", "leaves_raindrops", "moss_plants"],
-}
+
+class Split(StrEnum):
+    TUNE = "tune"
+    REPORT = "report"
+
+
+class ReportSplitSealed(RuntimeError):
+    """Raised when code that tunes asks for the report half."""
+
+
+_report_sealed = False
+
+
+def seal_report_split() -> None:
+    """From now on this process cannot load any report half (called first thing by every tuning script)."""
+    global _report_sealed
+    _report_sealed = True
+
+
+@dataclass(frozen=True)
+class PhotoSet:
+    name: str
+    folder: Path
+    photos: list[str]  # file stems, sorted
+    queries: dict[Split, dict[str, list[str]]]  # split -> query -> photos that count as a right answer
+    near_duplicates: list[str]
+    groups: dict[str, list[str]]
+
+    def images(self) -> list[Image.Image]:
+        return [Image.open(self.folder / f"{n}.jpg").convert("RGB") for n in self.photos]
+
+    def edited_copies(self, images: list[Image.Image]) -> list[Image.Image]:
+        return [edited(images[self.photos.index(n)], i) for i, n in enumerate(self.near_duplicates)]
+
+
+def load_set(name: str, splits: tuple[Split, ...] = (Split.TUNE, Split.REPORT)) -> PhotoSet:
+    if Split.REPORT in splits and _report_sealed:
+        raise ReportSplitSealed(f"the report half of {name!r} is sealed in this process (a tuning script runs)")
+    folder = PHOTO_SETS[name]
+    data = json.loads((folder / "queries.json").read_text(encoding="utf-8"))
+    if data.get("format") != QUERIES_FORMAT:
+        raise ValueError(f"{folder / 'queries.json'}: format {data.get('format')!r}, expected {QUERIES_FORMAT}")
+    photos = sorted(p.stem for p in folder.glob("*.jpg"))
+    queries = {s: dict(data[s.value]) for s in splits}
+    named = {p for qs in queries.values() for ps in qs.values() for p in ps}
+    named |= set(data["near_duplicates"]) | {p for g in data["groups"].values() for p in g}
+    missing = named - set(photos)
+    if missing:
+        raise ValueError(f"{folder / 'queries.json'} names photos that are not there: {sorted(missing)}")
+    return PhotoSet(name, folder, photos, queries, list(data["near_duplicates"]), dict(data["groups"]))
 
 
 def edited(img: Image.Image, i: int) -> Image.Image:
@@ -104,36 +102,55 @@ def edited(img: Image.Image, i: int) -> Image.Image:
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
-def metrics(
-    names: list[str], img: np.ndarray, copies: np.ndarray, txt: np.ndarray, verbose: bool = False
-) -> dict[str, tuple[int, int]]:
-    """(hits, total) per metric; ``img`` [photos,D], ``copies`` [len(NEAR_DUP),D], ``txt`` [len(QUERIES),D]."""
-    qs = list(QUERIES)
+@dataclass(frozen=True)
+class TextScore:
+    n: int
+    top1: int
+    top3: int
+    mrr: float
+
+    def row(self) -> str:
+        return f"{self.n:>4}  {self.top1 / self.n:6.1%}  {self.top3 / self.n:6.1%}  {self.mrr:.3f}"
+
+
+def text_score(
+    photos: list[str], img: np.ndarray, queries: dict[str, list[str]], txt: np.ndarray, verbose: bool = False
+) -> TextScore:
+    """``img`` [photos, D] and ``txt`` [queries, D] are L2-normalised; ranking by cosine."""
     sims = txt @ img.T
     top1 = top3 = 0
-    for qi, q in enumerate(qs):
-        order = [names[j] for j in np.argsort(-sims[qi])]
-        good = set(QUERIES[q])
-        hit1, hit3 = order[0] in good, bool(good & set(order[:3]))
-        top1 += hit1
-        top3 += hit3
-        if verbose and not hit1:
-            print(f"  miss{'' if hit3 else ' (not in top-3)'}: {q!r} -> {order[:3]} (want {sorted(good)})")
+    rr = 0.0
+    for qi, (q, good_list) in enumerate(queries.items()):
+        order = [photos[j] for j in np.argsort(-sims[qi], kind="stable")]
+        good = set(good_list)
+        rank = next(i for i, p in enumerate(order) if p in good) + 1
+        top1 += rank == 1
+        top3 += rank <= 3
+        rr += 1.0 / rank
+        if verbose and rank > 1:
+            print(
+                f"  miss{'' if rank <= 3 else ' (not in top-3)'}: {q!r} -> {order[:3]} (want {sorted(good)}, rank {rank})"
+            )
+    return TextScore(len(queries), top1, top3, rr / max(1, len(queries)))
 
-    # find-similar (a): near-duplicates among the whole set + all copies
+
+def similar_score(
+    ps: PhotoSet, img: np.ndarray, copies: np.ndarray, verbose: bool = False
+) -> dict[str, tuple[int, int]]:
+    """(hits, total) for find-similar near-duplicates and same-category."""
+    names = ps.photos
     gallery = np.concatenate([img, copies])
-    gnames = names + [f"{n}~copy" for n in NEAR_DUP]
+    gnames = names + [f"{n}~copy" for n in ps.near_duplicates]
     dup_ok = 0
-    for n in NEAR_DUP:
+    for n in ps.near_duplicates:
         s = gallery @ img[names.index(n)]
         s[names.index(n)] = -np.inf
         best = gnames[int(np.argmax(s))]
         dup_ok += best == f"{n}~copy"
         if verbose and best != f"{n}~copy":
             print(f"  near-dup miss: {n} -> {best}")
-    # find-similar (b): same category among originals
     cat_ok = cat_n = 0
-    for g, members in GROUPS.items():
+    for g, members in ps.groups.items():
         for m in members:
             s = img @ img[names.index(m)]
             s[names.index(m)] = -np.inf
@@ -142,121 +159,53 @@ def metrics(
             cat_ok += best in members
             if verbose and best not in members:
                 print(f"  same-category miss ({g}): {m} -> {best}")
-
-    n = len(qs)
-    return {
-        "text->image top-1": (top1, n),
-        "text->image top-3": (top3, n),
-        "find-similar near-duplicate top-1": (dup_ok, len(NEAR_DUP)),
-        "find-similar same-category top-1": (cat_ok, cat_n),
-    }
+    return {"near-duplicate": (dup_ok, len(ps.near_duplicates)), "same-category": (cat_ok, cat_n)}
 
 
-def halves() -> dict[str, int]:
-    """query -> 0 (tune) or 1 (held-out): queries alternate by the first photo they name, in the order above."""
-    groups: list[str] = []
-    for good in QUERIES.values():
-        if sorted(good)[0] not in groups:
-            groups.append(sorted(good)[0])
-    return {q: groups.index(sorted(good)[0]) % 2 for q, good in QUERIES.items()}
-
-
-FIXED_SCORE = 0.35  # the fixed threshold that matches ours on the built-in pack's tune half (see --tune): a baseline
-
-
-def _knee(ranked: np.ndarray, top: int = 10) -> int:
-    head = ranked[:top]
-    return int(np.argmax(head[:-1] - head[1:])) + 1 if len(head) > 1 else len(head)
-
-
-RULES = {
-    "adaptive (ours)": lambda ranked, lib: match_count(ranked, lib),
-    f"fixed score >= {FIXED_SCORE}": lambda ranked, lib: int(np.sum(ranked >= FIXED_SCORE)),
-    "top 3": lambda ranked, lib: min(3, len(ranked)),
-    "knee in top 10": lambda ranked, lib: _knee(ranked),
-}
-
-
-def cutoff_metrics(names: list[str], img: np.ndarray, txt: np.ndarray,
-                   rule: object = None) -> dict[str, dict[int, tuple[float, float, float, int]]]:
-    """rule -> half -> (relevant inside the matches, median matches, share with no match, queries)."""
-    sims = txt @ img.T
-    split = halves()
-    rules = RULES if rule is None else {"rule": rule}
-    out: dict[str, dict[int, tuple[float, float, float, int]]] = {}
-    for label, fn in rules.items():
-        per: dict[int, list[tuple[bool, int]]] = {0: [], 1: []}
-        for qi, q in enumerate(QUERIES):
-            order = np.argsort(-sims[qi])
-            ranked = sims[qi][order]
-            n = fn(ranked, sims[qi])  # type: ignore[operator]
-            inside = bool({names[j] for j in order[:n]} & set(QUERIES[q]))
-            per[split[q]].append((inside, n))
-        out[label] = {h: (float(np.mean([i for i, _ in v])), float(np.median([n for _, n in v])),
-                          float(np.mean([n == 0 for _, n in v])), len(v)) for h, v in per.items()}
-    return out
-
-
-def similar_cutoff(names: list[str], img: np.ndarray, copies: np.ndarray) -> tuple[int, float]:
-    """Find-similar: (how often the edited copy is inside the matches, median matches), gallery = all + copies."""
-    gallery = np.concatenate([img, copies])
-    ok, counts = 0, []
-    for k, n in enumerate(NEAR_DUP):
-        s = gallery @ img[names.index(n)]
-        s[names.index(n)] = -np.inf  # the example itself is never a result
-        order = np.argsort(-s)[:-1]
-        m = match_count(s[order], s[np.isfinite(s)])
-        ok += len(names) + k in set(order[:m].tolist())
-        counts.append(m)
-    return ok, float(np.median(counts))
-
-
-def tune_grid(names: list[str], img: np.ndarray, txt: np.ndarray) -> None:
-    """min_z over the tune half only: inside-matches rate and median matches (pick the highest rate whose median
-    is small; the random-weight pack's grid must keep its 'no match' share at 100 %)."""
-    for z in np.arange(1.5, 3.01, 0.25):
-        r = cutoff_metrics(names, img, txt, rule=lambda ranked, lib, z=z: Cutoff(min_z=float(z)).count(ranked, lib))
-        inside, med, none, n = r["rule"][0]
-        print(f"  tune half, min_z={z:.2f}: inside {inside:.0%}, median matches {med:g}, no match {none:.0%} (n={n})")
-    for t in np.arange(0.25, 0.61, 0.05):
-        r = cutoff_metrics(names, img, txt, rule=lambda ranked, lib, t=t: int(np.sum(ranked >= t)))
-        inside, med, none, n = r["rule"][0]
-        print(f"  tune half, fixed score>={t:.2f}: inside {inside:.0%}, median matches {med:g}, no match {none:.0%}")
+def evaluate(
+    emb: Embedder, ps: PhotoSet, verbose: bool = False, verbose_report: bool = False
+) -> tuple[dict[Split, TextScore], dict[str, tuple[int, int]]]:
+    """Text scores per split and find-similar scores; misses are printed for the tune half only, unless
+    ``verbose_report`` (reading the report half's misses while tuning would make it a tuning set)."""
+    images = ps.images()
+    img = emb.embed_images(images)
+    copies = emb.embed_images(ps.edited_copies(images))
+    text = {}
+    for split, qs in ps.queries.items():
+        show = verbose and (split is Split.TUNE or verbose_report)
+        if show:
+            print(f" {ps.name} / {split.value} misses:")
+        text[split] = text_score(ps.photos, img, qs, emb.embed_texts(list(qs)), show)
+    return text, similar_score(ps, img, copies, verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pack", default=str(ROOT / "models" / "basic"))
-    ap.add_argument("-v", "--verbose", action="store_true", help="print every miss")
-    ap.add_argument("--tune", action="store_true", help="print the cutoff grid on the tune half of the queries")
+    ap.add_argument("--pack", action="append", help="pack folder (repeat to compare; default models/basic)")
+    ap.add_argument("--set", choices=sorted(PHOTO_SETS), action="append", help="photo set (default: both)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print the misses of the tune half and find-similar")
+    ap.add_argument(
+        "--verbose-report", action="store_true", help="also print the report half's misses (not while tuning)"
+    )
     args = ap.parse_args(argv)
+    packs = args.pack or [str(ROOT / "models" / "basic")]
+    sets = [load_set(n) for n in (args.set or sorted(PHOTO_SETS))]
 
-    t0 = time.perf_counter()
-    pack = ModelPack.load(args.pack)
-    emb = Embedder(pack)
-    names = sorted(p.stem for p in PHOTOS.glob("*.jpg"))
-    images = [Image.open(PHOTOS / f"{n}.jpg").convert("RGB") for n in names]
-    missing = {p for q in QUERIES.values() for p in q} - set(names)
-    assert not missing, f"queries name photos that are not in bench/photos: {missing}"
-    img = emb.embed_images(images)
-    copies = emb.embed_images([edited(images[names.index(n)], i) for i, n in enumerate(NEAR_DUP)])
-
-    qs = list(QUERIES)
-    txt = emb.embed_texts(qs)
-    m = metrics(names, img, copies, txt, args.verbose)
-    dt = time.perf_counter() - t0
-    print(f"pack {pack.id} ({pack.name}), {len(names)} photos, {len(qs)} queries, {dt:.1f} s")
-    for k, (ok, n) in m.items():
-        print(f"{k}: {ok}/{n} = {ok / n:.1%}")
-    print("relevance cutoff (relevant photo inside the matches / median number of matches / queries with none):")
-    for label, per in cutoff_metrics(names, img, txt).items():
-        cells = [f"{name} {inside:4.0%} / {med:g} / {none:.0%} (n={n})"
-                 for name, (inside, med, none, n) in zip(("tune", "held-out"), (per[0], per[1]), strict=True)]
-        print(f"  {label:<20} " + "   ".join(cells))
-    ok, med = similar_cutoff(names, img, copies)
-    print(f"  find-similar: edited copy inside the matches {ok}/{len(NEAR_DUP)}, median matches {med:g}")
-    if args.tune:
-        tune_grid(names, img, txt)
+    for path in packs:
+        t0 = time.perf_counter()
+        pack = ModelPack.load(path)
+        emb = Embedder(pack)
+        print(f"pack {pack.id} ({pack.name}) from {path}")
+        print(f"  {'photo set':<12}{'split':<8}{'n':>4}  {'top-1':>6}  {'top-3':>6}  MRR")
+        similar = {}
+        for ps in sets:
+            text, similar[ps.name] = evaluate(emb, ps, args.verbose, args.verbose_report)
+            for split, score in text.items():
+                print(f"  {ps.name + f' ({len(ps.photos)})':<12}{split.value:<8}{score.row()}")
+        for name, sim in similar.items():
+            parts = ", ".join(f"{k} {ok}/{n} = {ok / n:.1%}" for k, (ok, n) in sim.items())
+            print(f"  find-similar {name}: {parts}")
+        print(f"  ({time.perf_counter() - t0:.1f} s)")
     return 0
 
 

@@ -1,7 +1,9 @@
 """Screenshots of the real PhotoSeek window (offscreen): results grid, context menu, preview, first-run empty state,
 the divider between matches and weaker results (closed and open), the chips of a refined search, the Duplicates
 view and a result stack opened (a second folder holds resized, recompressed and cropped copies of a few photos, so
-the results stack them under an "×N" badge).
+the results stack them under an "×N" badge);
+the one-time CLIP offer and Settings -> Models with real downloads from the loopback Hub server of the tests
+(tests/hub_server.py serving a random-weight pack in Immich's layout; nothing goes online).
 
     PYTHONPATH=src QT_QPA_PLATFORM=offscreen python bench/screenshots.py [--photos DIR|demo] [--model basic|tiny]
 
@@ -143,6 +145,15 @@ def main() -> int:
         QTimer.singleShot(ms, lambda: loop_end.__setitem__(0, True))
         wait(lambda: loop_end[0], ms + 1000)
 
+    # a loopback Hub for Settings -> Models (the random-weight test pack under two catalog repos)
+    from hub_server import HubServer, repo_from_folder
+    from immich_pack import build_immich_pack
+
+    pack = repo_from_folder(build_immich_pack(tmp / "hub" / "pack"))
+    hub = HubServer({"immich-app/ViT-B-32__openai": pack, "immich-app/ViT-B-32__laion2b-s34b-b79k": pack})
+    hub.__enter__()
+    os.environ["HF_ENDPOINT"] = hub.url
+
     def open_lib(name: str) -> Library:
         home = tmp / name
         home.mkdir()
@@ -172,6 +183,7 @@ def main() -> int:
     win.set_cell_size(176)
     win.show()
     wait(lambda: not win.indexer.running)
+    wait(lambda: win.banner.isVisible())  # indexed with the built-in pack: CLIP is offered once
     win.search.setText(args.query)
     win.search_now()
     wait(lambda: win.model.rowCount() > 0)
@@ -180,6 +192,9 @@ def main() -> int:
     shown = [h for h in (win.model.hit(r) for r in range(visible)) if h is not None]
     wait(lambda: all(win.thumbs.pixmap(h.photo) is not None for h in shown))
     wait(lambda: win.details.image.pixmap() is not None and not win.details.image.pixmap().isNull(), 3000)
+    settle()
+    win.grab().save(str(out / "clip-banner.png"))
+    win.banner.close_button.click()
     settle()
     if os.environ.get("SHOTS_DEBUG"):
         for name in ("image", "title", "facts"):
@@ -266,8 +281,45 @@ def main() -> int:
     dd.grab().save(str(out / "duplicates.png"))
     dd.close()
 
+    # 7. Settings -> Models: one download cancelled halfway (Resume), another under way on a slow line (it goes on
+    # when the dialog closes)
+    from photoseek.gui.controllers.models import ModelState
+    from photoseek.gui.dialogs.settings import SettingsTab
+
+    lib.installer.downloader.chunk_bytes = 1 << 14
+    hub.faults.chunk_delay = 0.05
+    models = win.models_controller
+    settings = win.open_settings(SettingsTab.MODELS)
+    settings.resize(680, 720)
+    wait(lambda: models.loaded)
+
+    def state(entry_id: str) -> ModelState | None:
+        row = models.row(entry_id)
+        return row.state if row else None
+
+    def fraction(entry_id: str) -> float:
+        row = models.row(entry_id)
+        return row.progress.fraction if row and row.progress else 0.0
+
+    models.download("clip-vit-b32-laion2b")
+    wait(lambda: fraction("clip-vit-b32-laion2b") > 0.4, 60000)
+    models.cancel()
+    wait(lambda: state("clip-vit-b32-laion2b") == ModelState.PARTIAL)
+    models.download("clip-vit-b32")
+    wait(lambda: fraction("clip-vit-b32") > 0.3 and (models.row("clip-vit-b32").progress.rate or 0) > 0, 60000)
+    settle(600)
+    settings.grab().save(str(out / "settings-models.png"))
+    settings.close()
+
+    # 8. the rest of the download, then the library's new vectors computed in the background (the status bar)
+    hub.faults.chunk_delay = 0.0
+    wait(lambda: win.progress_label.text().startswith("Improving search"), 120000)
+    win.grab().save(str(out / "improving-search.png"))
+    wait(lambda: models.downloading is None and not win.indexer.running, 120000)
+
     win.close()
     lib.close()
+    hub.__exit__()
     QApplication.processEvents()
     for f in sorted(out.glob("*.png")):
         print(f"{f}  {f.stat().st_size // 1024} KB")

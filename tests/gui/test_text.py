@@ -6,10 +6,13 @@ from datetime import datetime
 
 from photoseek.core.domain import Photo, PhotoState, SearchHit, Sort
 from photoseek.core.errors import FolderError
+from photoseek.core.library import DownloadPhase, DownloadProgress
 from photoseek.gui.text import (
     describe_error,
+    download_text,
     duration,
     human_size,
+    languages_text,
     offline_message,
     photo_facts,
     pretty_path,
@@ -65,3 +68,18 @@ def test_offline_message_and_pretty_path(monkeypatch, tmp_path) -> None:  # noqa
     monkeypatch.setenv("HOME", str(tmp_path))
     assert pretty_path(str(tmp_path / "Pictures")) == "~/Pictures"
     assert pretty_path("/elsewhere") == "/elsewhere" and pretty_path(None) == ""
+
+
+def test_download_progress_reads_as_bytes_rate_and_time_left() -> None:
+    mb = 1024 * 1024
+    p = DownloadProgress(DownloadPhase.DOWNLOADING, 123 * mb, 580 * mb, rate=5 * mb)
+    assert download_text(p) == "123.0 MB of 580.0 MB · 5.0 MB/s · about 1 min left"
+    assert download_text(DownloadProgress(DownloadPhase.DOWNLOADING, 0, 580 * mb)) == "0 bytes of 580.0 MB"
+    assert download_text(DownloadProgress(DownloadPhase.QUANTIZING, 9, 9)).startswith("Converting to int8")
+    assert download_text(DownloadProgress(DownloadPhase.CONNECTING, 0, 9)) == "Connecting to the model server…"
+
+
+def test_languages_read_as_words() -> None:
+    assert languages_text(("en",)) == "English"
+    assert languages_text(("en", "mul")) == "Many languages"
+    assert languages_text(("mul", "en", "de", "fr")) == "Many languages"

@@ -153,7 +153,7 @@ def test_index_on_a_full_tmpfs_says_so_and_keeps_every_committed_batch(tmp_path,
     assert again.returncode == 0, again.stderr
     assert f"{240 - kept} indexed" in again.stdout  # only what was not committed is embedded again
     assert _integrity_and_vectors(lib) == 240
-    hit = run("search", "green", "-n", "1", "--all")  # the photo is there; whether it clears the cutoff is not the point
+    hit = run("search", "green", "-n", "1", "--all")
     assert hit.returncode == 0 and "IMG_" in hit.stdout
 
 

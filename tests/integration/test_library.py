@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from photoseek.core.domain import PhotoState
+from photoseek.core.domain import IndexProgress, PhotoState
 from photoseek.core.errors import FolderError, QueryError
 from photoseek.core.library import Library
 
@@ -343,8 +343,11 @@ def test_switching_models_keeps_old_vectors_searchable(home: Path, pics: Path, t
         lib.index()
         assert lib.use_model("tiny2") is False  # its vectors are not there yet
         assert lib.model_id == "tiny" and first(lib, "red") == "red.jpg"
-        lib.index()
+        seen: list[IndexProgress] = []
+        lib.index(lambda p: seen.append(p) or True)
         assert lib.model_id == "tiny2" and lib.target_model() is None
+        # the new pack's vectors are reported as a switch (the GUI words them "Improving search")
+        assert [(p.done, p.total) for p in seen if p.switching][-1] == (6, 6)
         assert first(lib, "red") == "red.jpg"
         counts = {m.id: m.vectors for m in lib.models()}
         assert counts == {"tiny": 6, "tiny2": 6}

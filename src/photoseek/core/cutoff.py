@@ -7,7 +7,7 @@ photo is a match when its score stands out of that distribution, in robust units
     z = (score - median) / (1.4826 * MAD)   >=   min_z
 
 and, optionally, it is not far below the best hit (``span``). The median and the MAD are barely moved by the few
-real matches in the tail, so the rule needs no per-model constant. ``bench/eval_quality.py`` measures it (and
+real matches in the tail, so the rule needs no per-model constant. ``bench/eval_cutoff.py`` measures it (and
 alternatives) on the built-in pack and on a random-weight CLIP pack, with half of the queries held out of tuning.
 
 Pure functions on arrays of scores: no I/O, tested without a library.
@@ -27,7 +27,7 @@ MIN_LIBRARY = 8  # fewer photos than this: no distribution to judge by, every hi
 @dataclass(frozen=True)
 class Cutoff:
     """The rule's two knobs. ``min_z``: how far above the library's median (in robust standard deviations) a match
-    must score; tuned on the tune half of bench/eval_quality.py. ``span``: a match also scores at least
+    must score; tuned on the tune half of bench/eval_cutoff.py. ``span``: a match also scores at least
     ``best - span * (best - median)``; 1.0 switches that clause off (it did not help on the bench queries)."""
 
     min_z: float = 2.0

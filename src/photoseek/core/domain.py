@@ -219,6 +219,7 @@ class IndexProgress:
     total: int
     rate: float = 0.0  # files per second over the run so far
     eta_s: float | None = None
+    switching: bool = False  # computing vectors for the pack being switched to (search uses the old one meanwhile)
 
 
 @dataclass(frozen=True)

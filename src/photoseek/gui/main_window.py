@@ -1,8 +1,6 @@
-"""The main window: lays out the search bar, result grid, details pane, message and status bars, and wires the
-controllers' signals to them. Policy lives in :mod:`photoseek.gui.controllers` (search, indexing, watching, activity, folders, settings),
-drawing in :mod:`photoseek.gui.widgets`, photo chores in :mod:`photoseek.gui.actions`, pools and the bridge in
-:mod:`photoseek.gui.services`. Nothing here touches the disk, the database or a model.
-"""
+"""The main window: lays out the search bar, result grid, details pane, banner, message and status bars, and wires
+the controllers' signals to them. Policy: :mod:`.controllers`; drawing: :mod:`.widgets`; photo chores: :mod:`.actions`;
+pools and the bridge: :mod:`.services`. Nothing here touches the disk, the database or a model."""
 
 from __future__ import annotations
 
@@ -20,6 +18,7 @@ from photoseek.gui.controllers.activity import ActivityController
 from photoseek.gui.controllers.duplicates import DuplicatesController
 from photoseek.gui.controllers.folders import FoldersController
 from photoseek.gui.controllers.indexing import IndexController
+from photoseek.gui.controllers.models import ModelsController
 from photoseek.gui.controllers.search import Results, SearchController
 from photoseek.gui.controllers.settings import SettingsController
 from photoseek.gui.controllers.watching import WatchController
@@ -27,9 +26,10 @@ from photoseek.gui.dialogs import shown
 from photoseek.gui.dialogs.duplicates import DuplicatesDialog
 from photoseek.gui.dialogs.folders import FoldersDialog
 from photoseek.gui.dialogs.preview import PreviewDialog
-from photoseek.gui.dialogs.settings import SettingsDialog
+from photoseek.gui.dialogs.settings import SettingsDialog, SettingsTab
 from photoseek.gui.services import Services
 from photoseek.gui.text import offline_message, results_header, stacked_note
+from photoseek.gui.widgets.clip_banner import ClipBanner
 from photoseek.gui.widgets.empty_page import EmptyPage, HintPage
 from photoseek.gui.widgets.message_bar import MessageBar, MessageKind
 from photoseek.gui.widgets.results import MAX_CELL, MIN_CELL
@@ -38,7 +38,6 @@ from photoseek.gui.widgets.search_bar import SearchBar
 from photoseek.gui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
-
 ZOOM_STEP = 16
 
 
@@ -56,7 +55,8 @@ class MainWindow(QMainWindow):
         self.folders = FoldersController(self.services, self.indexer, self)
         self.activity = ActivityController(self.indexer, self.watcher, self.folders, self)
         self.searcher = SearchController(self.services, self)
-        self.settings_controller = SettingsController(self.services, self.indexer, self)
+        self.models_controller = ModelsController(self.services, self.indexer, self)
+        self.settings_controller = SettingsController(self.services, self.models_controller, self)
         self.photo_actions = PhotoActions(self.services, self)
         self.duplicates = DuplicatesController(self.services, self)
         self._closed = False
@@ -67,18 +67,16 @@ class MainWindow(QMainWindow):
 
     # construction -------------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.search_bar = SearchBar()
-        bar = self.search_bar
+        self.search_bar = bar = SearchBar()
         self.search, self.folder_combo, self.sort_combo = bar.search, bar.folder_combo, bar.sort_combo
         self.date_from, self.date_to = bar.date_from, bar.date_to
-        self.message = MessageBar()
+        self.message, self.banner = MessageBar(), ClipBanner()
         self.header = QLabel()
         self.header.setObjectName("header")
         self.splitter = ResultsPane(self.thumbs)
         self.model, self.delegate = self.splitter.model, self.splitter.delegate
         self.view, self.details = self.splitter.view, self.splitter.details
-        self.hint_page = HintPage()
-        self.empty_page = EmptyPage()
+        self.hint_page, self.empty_page = HintPage(), EmptyPage()
         self.stack = QStackedWidget()
         for page in (self.empty_page, self.hint_page, self.splitter):
             self.stack.addWidget(page)
@@ -91,6 +89,7 @@ class MainWindow(QMainWindow):
         inner = QVBoxLayout()
         inner.setContentsMargins(12, 8, 12, 0)
         inner.setSpacing(6)
+        inner.addWidget(self.banner)
         inner.addWidget(self.message)
         inner.addWidget(self.header)
         col.addLayout(inner)
@@ -118,8 +117,7 @@ class MainWindow(QMainWindow):
         v.zoom_requested.connect(lambda steps: self.set_cell_size(self.delegate.cell + int(steps * ZOOM_STEP)))
         self.empty_page.add_requested.connect(self.add_folder)
         self.folders.loaded.connect(self._folders_loaded)
-        self.folders.offline.connect(lambda paths: self.message.show_message(*offline_message(paths),
-                                                                             kind=MessageKind.INFO))
+        self.folders.offline.connect(lambda p: self.message.show_message(*offline_message(p), kind=MessageKind.INFO))
         self.folders.removed.connect(lambda _path: s.rerun())
         a = self.activity
         a.text.connect(st.set_text)
@@ -131,16 +129,17 @@ class MainWindow(QMainWindow):
         a.results_stale.connect(s.schedule_refresh)
         st.pause_clicked.connect(a.toggle_pause)
         st.zoom_changed.connect(self.set_cell_size)
-        c = self.settings_controller
+        c, m = self.settings_controller, self.models_controller
         c.thumbnail_size.connect(self.set_cell_size)
-        c.model_switched.connect(s.rerun)
-        c.model_switching.connect(lambda: self.message.show_message(
-            "Switching model pack", "Computing its vectors now; searches use the current pack until that finishes.",
-            kind=MessageKind.INFO))
+        m.switched.connect(lambda _id: s.rerun())  # the new model's vectors are complete: fresh results with it
+        m.notice.connect(lambda text: st.showMessage(text, 6000))
+        m.offer.connect(self.banner.show_offer)
+        a.library_changed.connect(m.check_offer)  # indexed with the built-in pack: offer CLIP once
+        self.banner.open_requested.connect(lambda: self.open_settings(SettingsTab.MODELS))
         self.photo_actions.similar_requested.connect(s.find_similar)
         self.photo_actions.steer_requested.connect(s.mark)
         self.photo_actions.notice.connect(st.showMessage)
-        for source in (self.folders, a, c, self.photo_actions):
+        for source in (self.folders, a, c, m, self.photo_actions):
             source.failed.connect(self.message.show_error)
         for key, slot in ((QKeySequence.StandardKey.Find, bar.focus_search), ("Ctrl+L", bar.focus_search),
                           (QKeySequence.StandardKey.Paste, self.paste),
@@ -255,8 +254,8 @@ class MainWindow(QMainWindow):
     def open_folders(self) -> FoldersDialog:
         return shown(FoldersDialog(self.services, self.folders, self.indexer, self.watcher, self))
 
-    def open_settings(self) -> SettingsDialog:
-        return shown(SettingsDialog(self.services, self.settings_controller, self))
+    def open_settings(self, tab: SettingsTab = SettingsTab.GENERAL) -> SettingsDialog:
+        return shown(SettingsDialog(self.services, self.settings_controller, self.models_controller, self, tab))
 
     def open_duplicates(self) -> DuplicatesDialog:
         return shown(DuplicatesDialog(self.services, self.duplicates, self.photo_actions, self))

@@ -7,6 +7,7 @@ pool it owns.
 from __future__ import annotations
 
 import os
+import threading
 
 from PySide6.QtCore import QObject, QThreadPool
 
@@ -28,6 +29,7 @@ class Services(QObject):
     - ``queries``: one thread; the search controller clears it before each submit, so the newest query wins;
     - ``admin``: one thread for short library chores (folders, settings, status, saving a pasted image);
     - ``previews``: one thread decoding full-size images for the preview and "Copy image";
+    - ``downloads``: one thread for model downloads (minutes long; stopped through :meth:`cancel_flag`);
     - ``thumbnails``: owned by :attr:`thumbs`, one or two threads reading the thumbnail cache.
 
     Index runs and folder watching have their own one-thread pools inside their controllers.
@@ -40,6 +42,8 @@ class Services(QObject):
         self.queries = thread_pool(self, 1)
         self.admin = thread_pool(self, 1)
         self.previews = thread_pool(self, 1)
+        self.downloads = thread_pool(self, 1)
+        self._cancel_flags: list[threading.Event] = []
         s = library.settings
         cache = ThumbnailCache(library.cache_dir / "thumbnails", s.thumbnail_cache_mb * 1024 * 1024)
         # leave cores for indexing and the GUI: thumbnails are small and cached on disk after the first load
@@ -49,16 +53,27 @@ class Services(QObject):
 
     @property
     def pools(self) -> list[QThreadPool]:
-        return [self.queries, self.admin, self.previews, self.thumbs.pool]
+        return [self.queries, self.admin, self.previews, self.downloads, self.thumbs.pool]
+
+    def cancel_flag(self) -> threading.Event:
+        """A fresh flag for a long job (a download) to watch; :meth:`shutdown` sets every flag handed out."""
+        flag = threading.Event()
+        self._cancel_flags = [f for f in self._cancel_flags if not f.is_set()] + [flag]
+        if self.closed:
+            flag.set()
+        return flag
 
     def shutdown(self) -> None:
         """Drop queued jobs, wait for running ones, then stop delivering callbacks. Safe to call twice."""
         if self.closed:
             return
         self.closed = True
-        for pool in (self.queries, self.admin, self.previews):
+        for flag in self._cancel_flags:  # a running download stops within one chunk and keeps its bytes
+            flag.set()
+        jobs = (self.queries, self.admin, self.previews, self.downloads)
+        for pool in jobs:
             pool.clear()
         self.thumbs.shutdown()
-        for pool in (self.queries, self.admin, self.previews):
+        for pool in jobs:
             pool.waitForDone()
         self.bridge.closed = True

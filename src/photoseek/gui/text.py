@@ -12,7 +12,15 @@ from pathlib import Path
 
 from photoseek.core.domain import DuplicateGroup, Photo, SearchHit, Sort
 from photoseek.core.errors import PhotoSeekError
+from photoseek.core.library import DownloadPhase, DownloadProgress
 
+PHASE_TEXT = {
+    DownloadPhase.CONNECTING: "Connecting to the model server…",
+    DownloadPhase.VERIFYING: "Verifying the files…",
+    DownloadPhase.QUANTIZING: "Converting to int8 (faster search and indexing)…",
+    DownloadPhase.INSTALLING: "Installing…",
+    DownloadPhase.DONE: "Installed",
+}
 SORT_TEXT = {Sort.RELEVANCE: "best match first", Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first"}
 
 
@@ -130,3 +138,20 @@ def duplicates_header(groups: list[DuplicateGroup]) -> str:
     return (f"{plural(len(groups), 'group')} of near-duplicates · {copies:,} extra cop{'ies' if copies != 1 else 'y'} "
             f"taking {human_size(spare)} · the best copy (largest, then oldest) comes first. Nothing is deleted: you "
             f"decide.")
+
+
+def download_text(p: DownloadProgress) -> str:
+    """``123.4 MB of 580.0 MB · 5.2 MB/s · about 2 min left`` while bytes flow; the phase otherwise."""
+    if p.phase != DownloadPhase.DOWNLOADING:
+        return PHASE_TEXT[p.phase]
+    rate = f" · {human_size(int(p.rate))}/s" if p.rate > 0 else ""
+    eta = f" · about {duration(p.eta_s)} left" if p.eta_s is not None and p.done < p.total else ""
+    return f"{human_size(p.done)} of {human_size(p.total)}{rate}{eta}"
+
+
+def languages_text(languages: tuple[str, ...]) -> str:
+    """``English`` for an English-only model, ``Many languages`` when the model reads about any language."""
+    if "mul" in languages or len(languages) > 3:
+        return "Many languages"
+    names = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "ja": "Japanese", "zh": "Chinese"}
+    return ", ".join(names.get(code, code) for code in languages)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from photoseek.core.config import Settings
@@ -230,7 +231,7 @@ class Indexer:
                          without_vector=self.catalog.ids_without_vector(emb.model_id))
             pipe = Pipeline(self.catalog, emb, self.models.vindex_for(emb), decode_workers=s.decode_workers,
                             batch_size=s.batch_size, on_commit=self._on_commit if emb.model_id == active_id else None)
-            res = pipe.run(items, progress)
+            res = pipe.run(items, _switching(progress) if is_target else progress)
             report.embedded += res.embedded
             report.failed += res.failed
             report.problems.extend(res.problems or [])
@@ -241,3 +242,9 @@ class Indexer:
                 self.models.complete_switch(emb.model_id)
         return True
 
+
+def _switching(progress: ProgressFn | None) -> ProgressFn | None:
+    """``progress`` with every report marked as part of a model switch (front ends word it as improving search)."""
+    if progress is None:
+        return None
+    return lambda p: progress(replace(p, switching=True))

@@ -110,9 +110,12 @@ class ActivityController(QObject):
             self.text.emit(f"Looking for photos… {p.done:,} found")
         elif p.phase == IndexPhase.EMBEDDING and p.total:
             self.bar.emit((p.done, p.total))
-            eta = f" · about {duration(p.eta_s)} left" if p.eta_s is not None and p.done < p.total else ""
+            eta = f" · about {duration(p.eta_s)} left" if (p.eta_s or 0) >= 1 and p.done < p.total else ""  # not "0 s"
             rate = f" · {p.rate:.0f} photos/s" if p.rate >= 1 else (f" · {p.rate:.1f} photos/s" if p.rate else "")
-            self.text.emit(f"Indexing {p.done:,} of {p.total:,}{rate}{eta}")
+            if p.switching:  # a new model's vectors: search switches to it when they are complete
+                self.text.emit(f"Improving search: {p.done:,} of {p.total:,} photos{rate}{eta}")
+            else:
+                self.text.emit(f"Indexing {p.done:,} of {p.total:,}{rate}{eta}")
 
     def _index_finished(self, report: IndexReport) -> None:
         if report.cancelled:

@@ -35,6 +35,7 @@ class IndexController(QObject):
         self._keep_going = True
         self._again = False
         self._last_emit = 0.0
+        self._last_step: tuple[IndexPhase, bool] | None = None
         self.completed = 0  # runs finished (cancelled or not), for callers that wait on the first one
         library.add_listener(self._on_batch)  # called from the indexing thread
 
@@ -44,8 +45,9 @@ class IndexController(QObject):
 
     def _on_progress(self, p: IndexProgress) -> bool:
         now = time.monotonic()
-        if p.phase == IndexPhase.DONE or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
-            self._last_emit = now
+        step = (p.phase, p.switching)  # a new step is always shown, however soon after the last report
+        if p.phase == IndexPhase.DONE or step != self._last_step or now - self._last_emit >= self.PROGRESS_INTERVAL_S:
+            self._last_emit, self._last_step = now, step
             self.bridge.post(lambda a, _b: self.progress.emit(a), p)
         return self._keep_going
 

@@ -1,8 +1,9 @@
-"""The Settings dialog: model pack, indexing threads, thumbnail size, reading the words in photos. OK hands the choices to the settings
-controller."""
+"""The Settings dialog: General (model pack, indexing threads, thumbnail size, reading the words in photos; OK
+hands them to the settings controller) and Models (the catalog of downloadable models, which acts at once)."""
 
 from __future__ import annotations
 
+import enum
 import os
 
 from PySide6.QtCore import Qt
@@ -16,19 +17,28 @@ from PySide6.QtWidgets import (
     QLabel,
     QSlider,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from photoseek.core.domain import ModelInfo
+from photoseek.gui.controllers.models import ModelsController
 from photoseek.gui.controllers.settings import SettingsController
+from photoseek.gui.dialogs.models_page import ModelsPage
 from photoseek.gui.services import Services
 from photoseek.gui.text import describe_error
 from photoseek.gui.widgets.results import MAX_CELL, MIN_CELL
 
 
+class SettingsTab(enum.IntEnum):
+    GENERAL = 0
+    MODELS = 1
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, services: Services, settings: SettingsController, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, settings: SettingsController, models: ModelsController,
+                 parent: QWidget | None = None, tab: SettingsTab = SettingsTab.GENERAL) -> None:
         super().__init__(parent)
         self.controller = settings
         self.setWindowTitle("Settings")
@@ -64,11 +74,20 @@ class SettingsDialog(QDialog):
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
+        general = QWidget()
+        page = QVBoxLayout(general)
+        page.addLayout(form)
+        page.addWidget(note)
+        page.addStretch(1)
+        self.models_page = ModelsPage(models)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(self.models_page, "Models")
+        self.tabs.setCurrentIndex(tab)
         lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(note)
+        lay.addWidget(self.tabs, 1)
         lay.addWidget(box)
-        self.resize(520, 250)
+        self.resize(640, 600)
         self._models: list[ModelInfo] = []
         self.accepted.connect(lambda: settings.apply(self.chosen_model(), self.threads.value(), self.thumb.value(),
                                                      read_text=self.read_text.isChecked()))

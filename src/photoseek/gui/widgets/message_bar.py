@@ -20,6 +20,16 @@ class MessageKind(StrEnum):
     INFO = "info"
 
 
+def dismiss_button(bar: QFrame) -> QToolButton:
+    """The ✕ at the right of a bar above the results; it hides the bar."""
+    close = QToolButton()
+    close.setText("✕")
+    close.setToolTip("Dismiss")
+    close.setAutoRaise(True)
+    close.clicked.connect(bar.hide)
+    return close
+
+
 class MessageBar(QFrame):
     def __init__(self) -> None:
         super().__init__()
@@ -30,10 +40,7 @@ class MessageBar(QFrame):
         self.hint = QLabel()
         self.hint.setObjectName("messageHint")
         self.hint.setWordWrap(True)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.hide)
+        close = dismiss_button(self)
         col = QVBoxLayout()
         col.setSpacing(2)
         col.addWidget(self.text)
