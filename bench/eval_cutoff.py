@@ -23,16 +23,17 @@ the built-in pack's tune half), the top 3, and the knee (largest drop among the 
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageEnhance
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from eval_quality import edited  # noqa: E402  (the same edited copies as the pack evaluation)
 
 from photoseek.core.cutoff import Cutoff, match_count  # noqa: E402
 from photoseek.core.runtime.embedder import Embedder  # noqa: E402
@@ -95,18 +96,6 @@ GROUPS = {
     "people": ["astronaut", "grace_hopper", "photographer_camera"],
     "greenery": ["green_leaf", "meadow_grass", "leaves_raindrops", "moss_plants"],
 }
-
-
-def edited(img: Image.Image, i: int) -> Image.Image:
-    """A deterministic edit of the kind phones and editors make: crop, resize, brightness, recompression."""
-    w, h = img.size
-    f = 0.8 if i % 2 == 0 else 0.88
-    dx, dy = int(w * (1 - f) * (0.3 + 0.4 * (i % 3) / 2)), int(h * (1 - f) * 0.5)
-    out = img.crop((dx, dy, dx + int(w * f), dy + int(h * f))).resize((int(w * 0.7), int(h * 0.7)), Image.BICUBIC)
-    out = ImageEnhance.Brightness(out).enhance(1.2 if i % 2 else 0.85)
-    buf = io.BytesIO()
-    out.save(buf, "JPEG", quality=70)
-    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
 def metrics(

@@ -3,6 +3,7 @@ query, and More / Less like this."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -119,8 +120,12 @@ def test_random_weight_model_has_no_match(tmp_path: Path, monkeypatch: pytest.Mo
     home = tmp_path / "home"
     home.mkdir()
     (home / "config.toml").write_text('model = "clip_tiny"\n')
+    photos = tmp_path / "Pictures"  # the first bench set only (bench/photos/set2 is a second one)
+    photos.mkdir()
+    for src in PHOTOS.glob("*.jpg"):
+        shutil.copy(src, photos / src.name)
     with Library(home) as lib:
-        lib.add_folder(PHOTOS)
+        lib.add_folder(photos)
         lib.index()
         for q in ("a cat", "cup of coffee", "rocket launch", "boats"):
             hits = lib.find(SearchRequest(query=q, limit=100))
