@@ -29,7 +29,8 @@ def home(tmp_path: Path, tiny_models: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("PHOTOSEEK_HOME", str(h))
     monkeypatch.setenv("PHOTOSEEK_BUILTIN_MODELS", str(tiny_models))
     h.mkdir()
-    (h / "config.toml").write_text('model = "tiny"\nbatch_size = 8\n')
+    # read_text off: only the tests of the OCR pass pay for it (they turn it on)
+    (h / "config.toml").write_text('model = "tiny"\nbatch_size = 8\nread_text = false\n')
     return h
 
 

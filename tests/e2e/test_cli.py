@@ -168,7 +168,8 @@ def test_matches_only_unless_all_with_dates_and_cameras(run, tmp_path: Path, mak
     assert [Path(h["path"]).name for h in matches] == ["red.jpg"] and matches[0]["match"] is True
     everything = json.loads(run("search", "red", "--json", "--all").stdout)
     assert len(everything) == 10 and [h["match"] for h in everything] == [True] + [False] * 9
-    assert set(everything[0]) == {"path", "score", "taken_at", "size", "width", "height", "camera", "state", "match"}
+    assert set(everything[0]) == {"path", "score", "taken_at", "size", "width", "height", "camera", "state", "match",
+                                  "text_match", "raw"}
     p = run("search", "red")
     assert p.stdout.strip().endswith("red.jpg") and "9 weaker results not shown (--all shows them)" in p.stderr
     assert "(weaker)" in run("search", "red", "--all").stdout
@@ -182,3 +183,34 @@ def test_matches_only_unless_all_with_dates_and_cameras(run, tmp_path: Path, mak
     assert len(canon) == 6 and {h["camera"] for h in canon} == {"Canon EOS 80D"}
     quoted = run("search", '"red 2019"', "--all", "--json")
     assert "Filter" not in quoted.stderr and len(json.loads(quoted.stdout)) == 10
+
+
+def test_words_in_photos_and_raw_pairs_from_the_command_line(run, home: Path, tmp_path: Path, make_photo) -> None:
+    cfg = home / "config.toml"
+    cfg.write_text(cfg.read_text().replace("read_text = false", "read_text = true"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from raw_files import write_dng
+    from text_photos import make_text_photos
+
+    photos = Path(__file__).resolve().parents[1] / "data" / "photos"
+    root = tmp_path / "Phone"
+    make_text_photos(sorted(photos.glob("*.jpg")), root, 1)  # a sign: "WIFI: MOONLIGHT42"
+    make_photo(root / "IMG_0007.jpg", "red")
+    write_dng(root / "IMG_0007.CR2.tmp", photos / "coffee.jpg").rename(root / "IMG_0007.dng")
+    run("folders", "add", str(root))
+    out = run("index").stdout
+    assert "2 indexed" in out  # the RAW+JPEG pair is one photo
+    assert "Read text in 2 photos (1 with words)" in out
+    status = run("status").stdout
+    assert "Text      read 2 of 2 photos (1 with words), 0 pending" in status
+    assert json.loads(run("status", "--json").stdout)["text"]["with_text"] == 1
+
+    hits = json.loads(run("search", 'text:"moonlight"', "--json").stdout)
+    assert [Path(h["path"]).name for h in hits] == ["text_000_sign.jpg"]
+    assert "MOONLIGHT42" in hits[0]["text_match"]
+    line = run("search", '"wifi moonlight42"').stdout.splitlines()[0]
+    assert line.endswith('words: "WIFI: MOONLIGHT42"')
+    red = json.loads(run("search", "red", "-n", "1", "--json").stdout)[0]
+    assert Path(red["path"]).name == "IMG_0007.jpg" and red["raw"] == str(root / "IMG_0007.dng")
+    assert red["text_match"] is None
+    assert "Read text" not in run("index", "--no-text").stdout

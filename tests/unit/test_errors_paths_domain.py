@@ -54,5 +54,7 @@ def test_search_hit_json():
               taken_at=datetime(2020, 1, 2, 3, 4, 5), camera="Canon EOS 5D", state=PhotoState.OK)
     j = SearchHit(p, 0.123456789).to_json()
     assert j == {"path": "/p/a.jpg", "score": 0.123457, "taken_at": "2020-01-02T03:04:05", "size": 10, "width": 4,
-                 "height": 3, "camera": "Canon EOS 5D", "state": "ok", "match": True}
+                 "height": 3, "camera": "Canon EOS 5D", "state": "ok", "match": True, "text_match": None, "raw": None}
     assert list(j)[:2] == ["path", "score"]  # the order scripts have seen since the first release
+    j = SearchHit(p, 0.5, text_match="WIFI: moonlight42", raw_sibling="/p/a.CR2").to_json()
+    assert (j["text_match"], j["raw"]) == ("WIFI: moonlight42", "/p/a.CR2")

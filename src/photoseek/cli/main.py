@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from photoseek import __version__
-from photoseek.cli import desktop_cmd, duplicates_cmd, repair_cmd, search_cmd, watch_cmd
+from photoseek.cli import desktop_cmd, duplicates_cmd, repair_cmd, search_cmd, text_cmd, watch_cmd
 from photoseek.core.domain import (
     IndexPhase,
     IndexProgress,
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("index", help="scan folders and embed new or changed photos")
     i.add_argument("--folder", action="append", metavar="PATH", help="only this library folder (repeatable)")
     i.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    i.add_argument("--no-text", action="store_true", help="skip reading the words in photos (OCR) this time")
 
     def search_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--limit", "-n", type=_positive, default=20, help="how many results (default 20)")
@@ -83,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also print the weaker results below the relevance cutoff (JSON: \"match\": false)")
 
     s = sub.add_parser("search", help="search by text; '+2:word' weighs, '-word' subtracts, an image path adds it; "
-                                      "dates ('beach 2019', 'snow last winter') and 'camera:NAME' filter")
+                                      "dates ('beach 2019', 'snow last winter') and 'camera:NAME' filter; "
+                                      "text:\"word\" or one quoted phrase finds the words written in photos")
     s.add_argument("query", nargs="+")
     search_opts(s)
     sm = sub.add_parser("similar", help="photos that look like a photo (in the library or any image file)")
@@ -148,6 +150,8 @@ class _Progress:
                 self.bar = tqdm(desc="Scanning", unit=" files", file=sys.stderr, leave=False)
             elif p.phase == IndexPhase.EMBEDDING:
                 self.bar = tqdm(desc="Indexing", total=p.total, unit=" photos", file=sys.stderr, smoothing=0.1)
+            elif p.phase == IndexPhase.READING_TEXT:
+                self.bar = tqdm(desc="Reading text in photos", total=p.total, unit=" photos", file=sys.stderr)
             else:
                 self.bar = None
         if self.bar is not None:
@@ -217,13 +221,18 @@ def cmd_index(lib: Library, a: argparse.Namespace) -> int:
         print("\nStopping after the current batch (Ctrl+C again to quit now)...", file=sys.stderr)
 
     old = signal.signal(signal.SIGINT, on_sigint)
+    text = None
     try:
         report = lib.index(prog, folders=a.folder)
+        prog.close()
+        _report(report)
+        # the second pass: words in photos, after the vectors are in (`models get` calls this without --no-text)
+        if not report.cancelled and not getattr(a, "no_text", False):
+            text = text_cmd.read_text(lib, prog)
     finally:
         signal.signal(signal.SIGINT, old)
         prog.close()
-    _report(report)
-    return EXIT_INTERRUPTED if report.cancelled else EXIT_OK
+    return EXIT_INTERRUPTED if report.cancelled or (text is not None and text.cancelled) else EXIT_OK
 
 
 def cmd_status(lib: Library, a: argparse.Namespace) -> int:
@@ -237,12 +246,15 @@ def cmd_status(lib: Library, a: argparse.Namespace) -> int:
                          "watch": f.watch_mode} for f in s.folders],
             "problems": [{"path": p.path, "reason": p.reason} for p in s.problems],
             "bytes": {"catalog": s.catalog_bytes, "index": s.index_bytes, "thumbnails": s.thumbnails_bytes},
+            "text": text_cmd.status_json(s.text),
         }, ensure_ascii=False))
         return EXIT_OK
     print(f"Library   {s.home}")
     print(f"Model     {s.model_id}" + (f"  (switching to {target}: run `photoseek index`)" if target else ""))
     print(f"Photos    {s.photos}   indexed {s.indexed}   pending {s.pending}   errors {s.errors}"
           + (f"   offline {s.offline}" if s.offline else ""))
+    if (line := text_cmd.status_line(s.text)) is not None:
+        print(line)
     print(f"Sizes     catalog {_human_bytes(s.catalog_bytes)}, index {_human_bytes(s.index_bytes)}, "
           f"thumbnails {_human_bytes(s.thumbnails_bytes)}")
     print("Folders" if s.folders else "Folders   none (add one with `photoseek folders add PATH`)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from photoseek.core.domain import PhotoState, QueryFilters, SearchHit, SearchRequest, Sort
@@ -62,6 +63,8 @@ def print_hits(lib: Library, a: argparse.Namespace, hits: list[SearchHit], q: Qu
         when = h.photo.taken_at.strftime("%Y-%m-%d") if h.photo.taken_at else "          "
         flag = "  (offline)" if h.photo.state == PhotoState.OFFLINE else ""
         weak = "  (weaker)" if not h.match else ""
+        flag += f"  [+RAW {os.path.basename(h.raw_sibling)}]" if h.raw_sibling else ""
+        weak += f'  words: "{h.text_match}"' if h.text_match else ""
         print(f"{h.score:6.3f}  {when}  {h.photo.path}{flag}{weak}")
 
 

@@ -1,5 +1,6 @@
 """``photoseek watch``: keep the library up to date in the foreground until Ctrl+C.
 
+While nothing changes it reads the words in new photos (the OCR pass), pausing as soon as changes come.
 Prints one line per event (catch-up result, photos indexed / moved / removed, folders going offline or coming
 back, how each folder is watched) and, at most every couple of seconds, a progress line while a batch is indexed.
 SIGINT and SIGTERM stop it cleanly (exit status 0). Errors from the library (:class:`PhotoSeekError`) are left to
@@ -13,13 +14,16 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import TextIO
 
 from photoseek.core.domain import WatchPhase, WatchProgress
+from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import Library
 
 PROGRESS_EVERY_S = 2.0
+TEXT_EVERY_S = 5.0  # how often a quiet watcher looks for photos whose words are not read yet
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +59,21 @@ class _Printer:
             print(f"{time.strftime('%H:%M:%S')} {line}", file=self.out, flush=True)
 
 
+def _read_text(lib: Library, printer: _Printer, keep_going: Callable[[], bool]) -> None:
+    """The OCR pass on what the watcher brought in, paused (for the next quiet moment) as soon as changes come."""
+    if not lib.text.enabled:
+        return
+    try:
+        r = lib.text.read(lambda p: keep_going())
+    except PhotoSeekError as e:  # reading words must never stop the watching
+        printer(WatchProgress(WatchPhase.WATCHING, 0, 0, 0, f"could not read text in photos: {e}"))
+        return
+    if r.read or r.failed:
+        failed = f", {r.failed} could not be read" if r.failed else ""
+        printer(WatchProgress(WatchPhase.WATCHING, 0, 0, 0,
+                              f"read the words in {r.read} photo(s) ({r.with_text} with text){failed}"))
+
+
 def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     """Watch until SIGINT/SIGTERM. Returns the exit status (0 on a clean stop, 1 if the watcher failed)."""
     out = out or sys.stdout
@@ -76,9 +95,13 @@ def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None) ->
             folders = len(lib.folders())
             printer(WatchProgress(WatchPhase.WATCHING, 0, 0, 0,
                                   f"watching {folders} folder(s) in {lib.home}; press Ctrl+C to stop"))
+            next_text = 0.0
             while not stop.wait(0.5):
                 if not handle.is_alive():
                     break
+                if handle.idle and time.monotonic() >= next_text:  # quiet: read the words in new photos
+                    _read_text(lib, printer, lambda: not stop.is_set() and handle.idle)
+                    next_text = time.monotonic() + TEXT_EVERY_S
         finally:
             handle.stop()
             handle.join(30)

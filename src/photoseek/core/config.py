@@ -29,6 +29,8 @@ class Settings:
     thumbnail_cache_mb: int = 512
     follow_symlinks: bool = True
     skip_hidden: bool = True
+    read_text: bool = True  # the OCR pass: find the words in photos after their vectors are in
+    text_threads: int = 0  # 0: half the cores
     gui: dict[str, Any] = field(default_factory=dict)  # front-end state (window geometry, sort, ...)
 
 

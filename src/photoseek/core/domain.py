@@ -26,6 +26,7 @@ class Sort(StrEnum):
 class IndexPhase(StrEnum):
     SCANNING = "scanning"
     EMBEDDING = "embedding"
+    READING_TEXT = "reading_text"  # the second pass: words in photos (OCR)
     DONE = "done"
 
 
@@ -80,8 +81,11 @@ class SearchHit:
     the others are weaker results, shown after the matches."""
 
     photo: Photo
-    score: float
+    score: float  # cosine similarity to the query by meaning (0.0 when found by words alone without a meaning)
     match: bool = True
+    text_match: str | None = None  # the lines of words in the photo that matched the query, " / " between lines
+    text_spans: tuple[tuple[int, int], ...] = ()  # where the matched words sit in ``text_match``
+    raw_sibling: str | None = None  # the RAW file stacked under this photo (IMG_0042.CR2 under IMG_0042.JPG)
 
     @property
     def path(self) -> str:
@@ -89,7 +93,8 @@ class SearchHit:
 
     def to_json(self) -> dict[str, object]:
         fields = _photo_json(self.photo)
-        return {"path": fields.pop("path"), "score": round(float(self.score), 6), **fields, "match": self.match}
+        return {"path": fields.pop("path"), "score": round(float(self.score), 6), **fields, "match": self.match,
+                "text_match": self.text_match, "raw": self.raw_sibling}
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,19 @@ class IndexReport:
     problems: list[FileProblem] = field(default_factory=list)
 
 
+@dataclass
+class TextPassReport:
+    """What one run of the OCR pass (words in photos) did."""
+
+    read: int = 0  # photos read (with or without words)
+    with_text: int = 0  # of those, photos where words were found
+    failed: int = 0
+    cancelled: bool = False  # paused by the caller; run again to resume
+    busy: bool = False  # another process is reading this library's text; nothing was done
+    seconds: float = 0.0
+    problems: list[FileProblem] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
@@ -253,6 +271,18 @@ class ModelInfo:
     builtin: bool
     active: bool = False
     vectors: int = 0
+
+
+@dataclass(frozen=True)
+class TextStatus:
+    """Where the OCR pass (words in photos) stands."""
+
+    enabled: bool  # the read_text setting
+    engine: str  # OCR engine version the counts are for
+    done: int  # photos read by this engine
+    with_text: int  # of those, photos where words were found
+    pending: int  # indexed photos still to read
+    errors: int  # photos this engine could not read
 
 
 @dataclass(frozen=True)
@@ -269,6 +299,7 @@ class LibraryStatus:
     catalog_bytes: int
     index_bytes: int
     thumbnails_bytes: int
+    text: TextStatus | None = None
 
 
 @dataclass

@@ -8,9 +8,17 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+# Camera RAW formats LibRaw reads (core/imaging/raw.py): the ones people meet, and a few older ones that cost nothing.
+RAW_EXTENSIONS = frozenset(
+    {
+        ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2", ".rwl",
+        ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".mef", ".mos", ".mrw", ".kdc", ".dcr",
+    }
+)
+
 PHOTO_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".heic", ".heif", ".avif"}
-)
+) | RAW_EXTENSIONS
 
 # Folders that hold thumbnails, trash or OS metadata rather than photos.
 SYSTEM_DIRS = frozenset(

@@ -1,7 +1,7 @@
 """The composition root: one object a front end holds to add folders, index, search, watch and manage models.
 
 It builds the parts and keeps a thin API over them; the work lives in :mod:`.models`, :mod:`.indexing.indexer`,
-:mod:`.search`, :mod:`.watching.session`, :mod:`.folders`, :mod:`.status` and :mod:`.config`.
+:mod:`.search`, :mod:`.photo_text` (words in photos), :mod:`.watching.session`, :mod:`.folders`, :mod:`.status` and :mod:`.config`.
 
 Thread safety: every public method may be called from any thread. Index runs are serialised (one at a time per
 library, across processes too); searches run concurrently with them on what is already committed.
@@ -35,6 +35,7 @@ from photoseek.core.indexing.indexer import Indexer, ProgressFn
 from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
+from photoseek.core.photo_text import PhotoText
 from photoseek.core.query_filters import read_query
 from photoseek.core.recovery import RepairReport, repair_library
 from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
@@ -82,6 +83,7 @@ class Library:
         self.indexer = Indexer(self.catalog, self.model_set, self.settings_store.get, self.home / "writer.lock",
                                on_commit=self._listeners)
         self.watch_record = WatchRecord(self.catalog)
+        self.text = PhotoText(self.catalog, self.home / "text.lock", self.settings_store.get, read_only=read_only)
         # catalog + downloads: available() is offline; get() is the only network use and blocks (call it off the UI)
         self.installer = ModelInstaller(self.registry)
         self.duplicates = Duplicates(self.catalog, lambda: self.vindex)  # near-duplicate groups and result stacks
@@ -202,10 +204,11 @@ class Library:
     # search ---------------------------------------------------------------------------------------------------
     def find(self, request: SearchRequest) -> list[SearchHit]:
         """Run a :class:`SearchRequest`: by example when ``similar_to`` is set, else by text (its dates and
-        ``camera:NAME`` are filters: :func:`read_query` shows how it is read). Every hit says whether it is a match
-        (``SearchHit.match``, the adaptive cutoff); matches come first. Raises QueryError (empty or only negative
-        query), DecodeError (unreadable example file) or FolderError (unknown example photo id)."""
-        return Searcher(self.catalog, self.vindex, self.embedder).find(request)
+        ``camera:NAME`` are filters: :func:`read_query` shows how it is read) and by the words read in photos
+        (``text:"..."`` or a quoted query: words only). Every hit says whether it is a match (``SearchHit.match``,
+        the adaptive cutoff); matches come first. Raises QueryError (empty or only negative query), DecodeError
+        (unreadable example file) or FolderError (unknown example photo id)."""
+        return self.text.find(Searcher(self.catalog, self.vindex, self.embedder), request)  # meaning + words
 
     def search(self, query: str, *, limit: int = 50, folder: str | None = None, after: datetime | None = None,
                before: datetime | None = None, sort: Sort | str = Sort.RELEVANCE) -> list[SearchHit]:
@@ -226,7 +229,8 @@ class Library:
     def status(self) -> LibraryStatus:
         """Counts, folders and every file that could not be indexed with its reason."""
         return library_status(self.home, self.catalog, self.model_set.active_id(), self.folders(),
-                              index_dir=self.index_dir, thumbnails_dir=self.cache_dir / "thumbnails")
+                              index_dir=self.index_dir, thumbnails_dir=self.cache_dir / "thumbnails",
+                              text=self.text.status())
 
     # watching -------------------------------------------------------------------------------------------------
     def watch(self, on_progress: ProgressCallback | None = None, *, settle_s: float = 1.5, catch_up: bool = True,

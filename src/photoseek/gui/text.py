@@ -5,6 +5,7 @@ Pure functions (no Qt), so every front-end string is tested without a window.
 
 from __future__ import annotations
 
+import html
 import os
 from datetime import datetime
 from pathlib import Path
@@ -62,17 +63,39 @@ def pretty_path(path: str | None) -> str:
     return "~" + path[len(home):] if path.startswith(home) else path
 
 
+HIGHLIGHT = "<span style='background-color:#ffd54f; color:#1a1a1a'>{}</span>"
+
+
+def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+    """``text`` as HTML with the ``spans`` (start, end) marked, everything escaped."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos or end > len(text):
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(HIGHLIGHT.format(html.escape(text[start:end])))
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
 def photo_facts(hit: SearchHit) -> list[tuple[str, str]]:
+    """(label, HTML value) pairs for the details pane and the preview: values are escaped."""
     p = hit.photo
     taken = p.taken_at or (datetime.fromtimestamp(p.mtime) if p.mtime else None)
-    return [
+    extra: list[tuple[str, str]] = []
+    if hit.text_match:
+        extra.append(("Words in photo", highlighted(hit.text_match, hit.text_spans)))
+    if hit.raw_sibling:
+        extra.append(("RAW + JPEG", html.escape(f"{os.path.basename(p.path)} + {os.path.basename(hit.raw_sibling)}")))
+    return extra + [(k, html.escape(v)) for k, v in [
         ("Folder", os.path.dirname(p.path)),
         ("Size", human_size(p.size)),
         ("Dimensions", f"{p.width} × {p.height}" if p.width and p.height else "unknown"),
         ("Taken", (taken.strftime("%d %b %Y, %H:%M") + ("" if p.taken_at else " (file date)")) if taken else "unknown"),
         ("Camera", p.camera or "unknown"),
-        ("Score", f"{hit.score:.3f}"),
-    ]
+        ("Score", "none (found by its words)" if hit.text_match and not hit.score else f"{hit.score:.3f}"),
+    ]]
 
 
 def results_header(matches: int, weaker: int, label: str, sort: Sort, limit: int) -> str:

@@ -1,5 +1,6 @@
 """Decode photos quickly and safely.
 
+Camera RAW files go through :mod:`photoseek.core.imaging.raw` (embedded preview or half-size develop).
 JPEGs are decoded at reduced size in the DCT domain (Pillow ``draft``) when only a small image is needed, which is
 several times faster than a full decode for camera-sized files. EXIF orientation is applied; EXIF date and camera
 are read before any pixels are touched. Every failure becomes a :class:`DecodeError` with a short reason.
@@ -17,6 +18,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from photoseek.core.errors import DecodeError
 from photoseek.core.fs import PHOTO_EXTENSIONS, is_photo_path
+from photoseek.core.imaging.raw import decode_raw, is_raw_path
 
 __all__ = ["PHOTO_EXTENSIONS", "Decoded", "PhotoMeta", "decode", "is_photo_path", "read_meta"]  # is_photo_path lives in fs
 
@@ -124,6 +126,9 @@ def decode(path: str | os.PathLike[str], min_side: int | None = None) -> Decoded
         raise DecodeError(f"{p}: {e.strerror}", reason=f"unreadable ({e.strerror})") from e
     if size == 0:
         raise DecodeError(f"{p}: empty file", reason="empty file (0 bytes)")
+    if is_raw_path(p):
+        r = decode_raw(p, min_side, max_pixels=MAX_PIXELS)
+        return Decoded(image=r.image, meta=PhotoMeta(r.width, r.height, _parse_exif_date(r.taken), r.camera))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -24,7 +24,7 @@ from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.indexing.pipeline import Pipeline, ProgressFn
 from photoseek.core.indexing.planner import folder_for, plan
 from photoseek.core.indexing.reconcile import Changes, gone_rows, reconcile
-from photoseek.core.indexing.scanner import DiskFile, content_hash, walk
+from photoseek.core.indexing.scanner import DiskFile, content_hash, is_stacked_raw, walk
 from photoseek.core.models import ModelSet
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.rows import CatalogRow
@@ -126,7 +126,7 @@ class Indexer:
                         known.update(self.catalog.rows_under(raw))
                         continue
                     st = os.stat(raw)
-                    if is_photo_path(raw):
+                    if is_photo_path(raw) and not is_stacked_raw(raw):  # a RAW+JPEG pair is catalogued once
                         present.append(DiskFile(raw, st.st_size, st.st_mtime))
                         known.update(self.catalog.rows_for_paths([raw]))
                 except FileNotFoundError:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from photoseek.core.domain import FileProblem
 from photoseek.core.fs import SYSTEM_DIRS, is_photo_path
+from photoseek.core.imaging.raw import is_raw_path
+from photoseek.core.imaging.siblings import raw_siblings, stacked_raws
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def _walk(folder: str, seen: set[tuple[int, int]], out: WalkResult, skip_hidden:
             out.problems.append(FileProblem(current, f"folder unreadable ({e.strerror or e})"))
             continue
         subdirs = []
+        # a RAW with a JPEG sibling (camera RAW+JPEG) is one photo: it is catalogued through the JPEG alone
+        stacked = stacked_raws(e.name for e in entries) if any(is_photo_path(e.name) for e in entries) else set()
         for entry in entries:
             name = entry.name
             if skip_hidden and name.startswith("."):
@@ -77,7 +81,7 @@ def _walk(folder: str, seen: set[tuple[int, int]], out: WalkResult, skip_hidden:
                         continue
                     seen.add(key)
                     subdirs.append(entry.path)
-                elif is_photo_path(name) and entry.is_file(follow_symlinks=follow):
+                elif is_photo_path(name) and name not in stacked and entry.is_file(follow_symlinks=follow):
                     st = entry.stat(follow_symlinks=True)
                     yield DiskFile(os.path.abspath(entry.path), st.st_size, st.st_mtime)
                     n += 1
@@ -88,3 +92,15 @@ def _walk(folder: str, seen: set[tuple[int, int]], out: WalkResult, skip_hidden:
             except OSError as err:
                 out.problems.append(FileProblem(entry.path, f"unreadable ({err.strerror or err})"))
         stack.extend(reversed(subdirs))
+
+
+def is_stacked_raw(path: str) -> bool:
+    """Whether ``path`` is a RAW file shown and embedded through a developed sibling next to it (see walk)."""
+    if not is_raw_path(path):
+        return False  # the common case costs no disk access
+    folder = os.path.dirname(path)
+    try:
+        names = [os.path.join(folder, n) for n in os.listdir(folder)]
+    except OSError:
+        return False
+    return path in raw_siblings(names)

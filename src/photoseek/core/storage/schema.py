@@ -13,7 +13,35 @@ from pathlib import Path
 
 from photoseek.core.errors import CatalogError
 
-MIGRATIONS: list[str] = [
+# Migration 3 (issue 15): the words found in photos by OCR (storage/text_index.py) and an external-content FTS5
+# index over them (unicode61, diacritics removed), kept in step by triggers. Statements, not a script: the
+# triggers contain semicolons.
+TEXT_SCHEMA: tuple[str, ...] = (
+    """CREATE TABLE photo_text (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        content_hash TEXT,
+        engine TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        error TEXT,
+        read_at REAL NOT NULL
+    )""",
+    """CREATE VIRTUAL TABLE photo_text_fts USING fts5(
+        text, content='photo_text', content_rowid='photo_id', tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER photo_text_ai AFTER INSERT ON photo_text BEGIN
+        INSERT INTO photo_text_fts(rowid, text) VALUES (new.photo_id, new.text);
+    END""",
+    """CREATE TRIGGER photo_text_ad AFTER DELETE ON photo_text BEGIN
+        INSERT INTO photo_text_fts(photo_text_fts, rowid, text) VALUES ('delete', old.photo_id, old.text);
+    END""",
+    """CREATE TRIGGER photo_text_au AFTER UPDATE ON photo_text BEGIN
+        INSERT INTO photo_text_fts(photo_text_fts, rowid, text) VALUES ('delete', old.photo_id, old.text);
+        INSERT INTO photo_text_fts(rowid, text) VALUES (new.photo_id, new.text);
+    END""",
+)
+
+# Each step is a script of plain statements split at ";", or a tuple of statements (when they hold ";" themselves).
+MIGRATIONS: list[str | tuple[str, ...]] = [
     # 1: initial schema
     """
     CREATE TABLE folders (
@@ -67,6 +95,8 @@ MIGRATIONS: list[str] = [
         phash BLOB NOT NULL
     );
     """,
+    # 4 (issue 15): words found in photos by OCR, with an FTS5 index (storage/text_index.py)
+    TEXT_SCHEMA,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -89,7 +119,8 @@ def migrate(con: sqlite3.Connection, path: Path, write: Callable[[], AbstractCon
             # re-read inside the lock: another process may have run this step meanwhile
             if w.execute("PRAGMA user_version").fetchone()[0] > step:
                 continue
-            for stmt in MIGRATIONS[step].split(";"):
+            script = MIGRATIONS[step]
+            for stmt in script if isinstance(script, tuple) else script.split(";"):
                 if stmt.strip():
                     w.execute(stmt)
             w.execute(f"PRAGMA user_version={step + 1}")

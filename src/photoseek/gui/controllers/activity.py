@@ -1,17 +1,20 @@
 """Background activity as the user sees it: pause/resume of indexing and watching, and the status line.
 
 The policy: opening the app catches up with an index run; when a run finishes (and the user has not paused),
-folder watching takes over; Pause stops both and keeps what is done; Resume runs an index pass that catches up,
-then watching starts again. An index run that fails pauses everything and reports the error.
+folder watching takes over and the OCR pass reads the words in new photos (never while an index run works, and
+again whenever the watcher brings photos in); Pause stops all three and keeps what is done; Resume runs an index
+pass that catches up, then watching and reading start again. An index run that fails pauses everything and reports
+the error; an OCR pass that fails only says so (searching by meaning is unaffected).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, WatchPhase, WatchProgress
+from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, TextPassReport, WatchPhase, WatchProgress
 from photoseek.gui.controllers.folders import FoldersController
 from photoseek.gui.controllers.indexing import IndexController
+from photoseek.gui.controllers.text_reading import TextReadingController
 from photoseek.gui.controllers.watching import WatchController
 from photoseek.gui.text import duration, plural
 
@@ -45,6 +48,11 @@ class ActivityController(QObject):
         indexer.batch_indexed.connect(lambda _ids: self.results_stale.emit())
         watcher.progress.connect(self._watch_progress)
         watcher.active_changed.connect(lambda _active: self._update_pause())
+        self.reader = TextReadingController(indexer.library, indexer.bridge, self)  # words in photos (OCR)
+        self.reader.progress.connect(self._text_progress)
+        self.reader.finished.connect(self._text_finished)
+        self.reader.failed.connect(self._text_failed)
+        self.reader.running_changed.connect(lambda _running: self._update_pause())
 
     def toggle_pause(self) -> None:
         if self.paused:
@@ -56,6 +64,7 @@ class ActivityController(QObject):
         """Pause the index run and stop watching; what is done is kept."""
         self.paused = True
         self.watcher.stop()
+        self.reader.pause()
         if self.indexer.running:
             self.indexer.pause()
             self.text.emit("Pausing after the current batch…")
@@ -76,13 +85,16 @@ class ActivityController(QObject):
 
     def shutdown(self) -> None:
         self._closed = True
+        self.reader.shutdown()
 
     def _update_pause(self) -> None:
-        self.pause_state.emit(self.paused or self.indexer.running or self.watcher.active, self.paused)
+        busy = self.indexer.running or self.watcher.active or self.reader.running
+        self.pause_state.emit(self.paused or busy, self.paused)
 
     def _index_running(self, running: bool) -> None:
         if running:
             self.paused = False
+            self.reader.pause()  # the main pass never waits for (or competes with) the OCR pass
         self._update_pause()
         if running:
             self.text.emit("Looking for new photos…")
@@ -116,6 +128,7 @@ class ActivityController(QObject):
                 # from now on watchdog tells us what changes; its own catch-up scan (stat only, cheap after the run
                 # that just ended) covers anything changed between that run's scan and the observers starting
                 self.watcher.start(catch_up=True)
+                self.reader.start()
         self._update_pause()
         self.folders.refresh()
         self.library_changed.emit()
@@ -133,7 +146,11 @@ class ActivityController(QObject):
             self.folders.refresh()  # watch modes, offline folders, counts
         if p.message or (p.phase == WatchPhase.WATCHING and p.done != self._watch_done):
             self.results_stale.emit()  # a batch was applied: deletions and moves send no batch_indexed
+        if p.phase in (WatchPhase.INDEXING, WatchPhase.SCANNING) and p.total:
+            self.reader.pause()  # the watcher is indexing: reading words waits (it resumes when the batch is in)
         if p.phase == WatchPhase.WATCHING:
+            if p.done != self._watch_done and not self.paused and not self._closed:
+                self.reader.start()  # the watcher brought photos in: read their words too
             self._watch_done = p.done
         if self.indexer.running or not self.watcher.active:
             return  # the index run owns the status bar; a stopped watcher's last words are the notice above
@@ -143,3 +160,25 @@ class ActivityController(QObject):
         elif p.phase == WatchPhase.WATCHING or (p.total and p.done >= p.total):
             self.bar.emit(None)
             self.text.emit(self.watching_text())
+
+    def _text_progress(self, p: IndexProgress) -> None:
+        if self.indexer.running or not self.reader.running or not p.total or p.done >= p.total:
+            return
+        self.bar.emit((p.done, p.total))
+        self.text.emit(f"Reading text in photos: {p.done:,} of {p.total:,}")
+
+    def _text_finished(self, report: TextPassReport) -> None:
+        if self.indexer.running or self._closed:
+            return
+        self.bar.emit(None)
+        if report.cancelled:
+            self.text.emit("Reading text paused — what is read is saved.")
+        else:
+            if report.read:
+                self.notice.emit(f"Read the words in {plural(report.read, 'photo')} "
+                                 f"({report.with_text:,} with text)")
+            self.text.emit(self.watching_text() if self.watcher.active else "Up to date")
+
+    def _text_failed(self, error: BaseException) -> None:
+        self.bar.emit(None)
+        self.notice.emit(f"Could not read text in photos: {error}")

@@ -1,5 +1,5 @@
 """Applying the Settings dialog: thumbnail size at once, thread count for next time, a model pack switch (through
-the models controller, which also switches after a download)."""
+the models controller, which also switches after a download), reading the words in photos on or off."""
 
 from __future__ import annotations
 
@@ -30,11 +30,20 @@ class SettingsController(QObject):
         active = next((m.id for m in models if m.active), None)
         return chosen if models and chosen and chosen != active else None
 
-    def apply(self, model: str | None, threads: int, thumb: int) -> None:
+    def apply(self, model: str | None, threads: int, thumb: int, *, read_text: bool | None = None) -> None:
         self.thumbnail_size.emit(thumb)
         lib = self.services.library
-        self.services.bridge.submit(self.services.admin,
-                                    lambda: lib.update_settings(index_threads=threads, thumbnail_size=thumb),
-                                    lambda _r, error: self.failed.emit(error) if error is not None else None)
+        changes: dict[str, object] = {"index_threads": threads, "thumbnail_size": thumb}
+        if read_text is not None:
+            changes["read_text"] = read_text  # off: a running OCR pass stops at its next photo
+        start_reading = read_text is True and not lib.settings.read_text and not model
+
+        def applied(_r: object, error: BaseException | None) -> None:
+            if error is not None:
+                self.failed.emit(error)
+            elif start_reading:
+                self.models.indexer.start()  # a catch-up run; when it ends the OCR pass reads what is pending
+
+        self.services.bridge.submit(self.services.admin, lambda: lib.update_settings(**changes), applied)
         if model:
-            self.models.use(model)
+            self.models.use(model)  # its index run ends with the OCR pass too

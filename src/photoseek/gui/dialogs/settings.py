@@ -1,5 +1,5 @@
-"""The Settings dialog: General (model pack, indexing threads, thumbnail size; OK hands them to the settings
-controller) and Models (the catalog of downloadable models, which acts at once)."""
+"""The Settings dialog: General (model pack, indexing threads, thumbnail size, reading the words in photos; OK
+hands them to the settings controller) and Models (the catalog of downloadable models, which acts at once)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -54,6 +55,10 @@ class SettingsDialog(QDialog):
         self.thumb.setValue(s.thumbnail_size)
         self.thumb_label = QLabel(f"{s.thumbnail_size} px")
         self.thumb.valueChanged.connect(lambda v: self.thumb_label.setText(f"{v} px"))
+        self.read_text = QCheckBox("Read the words in photos (receipts, signs, screenshots) to search them")
+        self.read_text.setChecked(s.read_text)
+        self.read_text.setToolTip("Runs after indexing, at low priority, without the internet. "
+                                  'Search words only with text:"…" or a query in quotes.')
         thumb_row = QHBoxLayout()
         thumb_row.addWidget(self.thumb, 1)
         thumb_row.addWidget(self.thumb_label)
@@ -61,6 +66,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model pack", self.model)
         form.addRow("Indexing threads", self.threads)
         form.addRow("Thumbnail size", thumb_row)
+        form.addRow("Text in photos", self.read_text)
         note = QLabel("A new model pack is used once its vectors are computed (indexing runs in the background). "
                       "A new thread count applies the next time PhotoSeek starts.")
         note.setWordWrap(True)
@@ -83,7 +89,8 @@ class SettingsDialog(QDialog):
         lay.addWidget(box)
         self.resize(640, 600)
         self._models: list[ModelInfo] = []
-        self.accepted.connect(lambda: settings.apply(self.chosen_model(), self.threads.value(), self.thumb.value()))
+        self.accepted.connect(lambda: settings.apply(self.chosen_model(), self.threads.value(), self.thumb.value(),
+                                                     read_text=self.read_text.isChecked()))
         settings.list_models(self._fill_models)
 
     def _fill_models(self, models: list[ModelInfo] | None, error: BaseException | None) -> None:

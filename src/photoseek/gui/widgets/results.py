@@ -79,8 +79,10 @@ class ThumbDelegate(QStyledItemDelegate):
                 painter.setOpacity(0.35)  # greyed: the file is on a drive or share that is not there now
             painter.drawPixmap(picture, pm)
             painter.setOpacity(1.0)
-        if offline:
-            self._badge(painter, img_box, option.font, "offline")
+        if isinstance(hit, SearchHit):  # what a tile stands for beyond its picture
+            marks = [t for t, on in (("offline", offline), ("RAW+JPEG", hit.raw_sibling), ("words", hit.text_match)) if on]
+            if marks:
+                self._badge(painter, img_box, option.font, " · ".join(marks))
         if (mark := index.data(StackRole)) is not None:
             paint_badge(painter, picture, option.font, mark)
         fm = QFontMetrics(option.font)

@@ -87,6 +87,8 @@ class ResultsModel(QAbstractListModel):
             return self._decoration(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
             off = "\noffline: its folder cannot be reached" if hit.photo.state == PhotoState.OFFLINE else ""
+            off += f"\n+ RAW {os.path.basename(hit.raw_sibling)}" if hit.raw_sibling else ""
+            off += f"\nwords: {hit.text_match}" if hit.text_match else ""
             weak = "" if hit.match else " (weaker result)"
             mark = self.stacks.mark(hit.photo.id)
             return f"{hit.photo.path}\nscore {hit.score:.3f}{weak}{off}" + (f"\n{mark.tooltip}" if mark else "")
@@ -94,8 +96,8 @@ class ResultsModel(QAbstractListModel):
             return self.stacks.mark(hit.photo.id)
         if role == HitRole:
             return hit
-        if role == ScoreRole:
-            return float(hit.score)
+        if role == ScoreRole:  # a hit on words alone has no meaning score to show
+            return None if hit.text_match and not hit.score else float(hit.score)
         if role == PathRole:
             return hit.photo.path
         return None

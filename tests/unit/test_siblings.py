@@ -1,0 +1,35 @@
+"""The RAW + JPEG pairing rule (pure)."""
+
+from __future__ import annotations
+
+from photoseek.core.imaging.siblings import raw_siblings, stacked_raws
+
+
+def test_raw_and_jpeg_of_the_same_name_in_the_same_folder_pair_up():
+    paths = ["/a/IMG_0042.CR2", "/a/IMG_0042.JPG", "/a/IMG_0043.CR2", "/a/IMG_0044.jpg",
+             "/b/IMG_0043.JPG", "/a/img_0045.nef", "/a/IMG_0045.jpeg", "/a/IMG_0046.dng", "/a/IMG_0046_edit.jpg"]
+    assert raw_siblings(paths) == {"/a/IMG_0042.CR2": "/a/IMG_0042.JPG", "/a/img_0045.nef": "/a/IMG_0045.jpeg"}
+    assert stacked_raws(paths) == {"/a/IMG_0042.CR2", "/a/img_0045.nef"}
+
+
+def test_jpeg_wins_over_heif_and_the_choice_is_stable():
+    paths = ["/a/P1.HEIC", "/a/P1.ARW", "/a/P1.jpg", "/a/P1.JPG"]
+    assert raw_siblings(paths) == {"/a/P1.ARW": "/a/P1.JPG"}
+    assert raw_siblings(list(reversed(paths))) == {"/a/P1.ARW": "/a/P1.JPG"}
+    assert raw_siblings(["/a/P2.HEIC", "/a/P2.DNG"]) == {"/a/P2.DNG": "/a/P2.HEIC"}
+
+
+def test_a_lone_raw_or_jpeg_is_not_stacked():
+    assert raw_siblings(["/a/x.cr3", "/a/y.jpg", "/a/x.png", "/a/x.xmp"]) == {}
+
+
+def test_companions_on_disk_are_found_once_per_folder(tmp_path):
+    from photoseek.core.imaging.siblings import drop_stacked, raw_companions
+
+    for name in ("IMG_1.CR2", "IMG_1.JPG", "IMG_2.JPG", "IMG_3.nef"):
+        (tmp_path / name).write_bytes(b"x")
+    jpg1, jpg2 = str(tmp_path / "IMG_1.JPG"), str(tmp_path / "IMG_2.JPG")
+    assert raw_companions([jpg1, jpg2, "/nowhere/x.jpg"]) == {jpg1: str(tmp_path / "IMG_1.CR2")}
+    keep, pairs = drop_stacked([str(p) for p in sorted(tmp_path.iterdir())])
+    assert sorted(keep) == sorted(str(tmp_path / n) for n in ("IMG_1.JPG", "IMG_2.JPG", "IMG_3.nef"))
+    assert pairs == {str(tmp_path / "IMG_1.CR2"): jpg1}
