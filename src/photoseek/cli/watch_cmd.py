@@ -14,10 +14,12 @@ import sys
 import threading
 import time
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from photoseek.core.domain import WatchPhase, WatchProgress
-from photoseek.core.library import Library
+
+if TYPE_CHECKING:
+    from photoseek.core.library import Library
 
 PROGRESS_EVERY_S = 2.0
 

@@ -23,7 +23,6 @@ import numpy as np
 from photoseek.core.domain import SearchHit, SearchRequest, Sort
 from photoseek.core.errors import FolderError, QueryError
 from photoseek.core.fs import is_photo_path, normalize_folder
-from photoseek.core.imaging.decode import decode
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
@@ -125,6 +124,8 @@ class Searcher:
             got = self.vindex.get([photo.id]) or self.catalog.vectors_for(self.embedder.model_id, [photo.id])
             if photo.id in got:
                 return np.asarray(got[photo.id], dtype=np.float32)
+        from photoseek.core.imaging.decode import decode  # Pillow's plugins load only for an example image
+
         dec = decode(path, min_side=self.embedder.pack.preprocess.min_side)
         return self.embedder.embed_images([dec.image])[0]
 

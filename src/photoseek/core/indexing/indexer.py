@@ -15,18 +15,21 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photoseek.core.config import Settings
 from photoseek.core.domain import FileProblem, Folder, IndexPhase, IndexProgress, IndexReport, PhotoState
 from photoseek.core.fs import is_photo_path, normalize_folder, readable_dir
 from photoseek.core.indexing.lock import WriterLock
-from photoseek.core.indexing.pipeline import Pipeline, ProgressFn
 from photoseek.core.indexing.planner import folder_for, plan
 from photoseek.core.indexing.reconcile import Changes, gone_rows, reconcile
 from photoseek.core.indexing.scanner import DiskFile, content_hash, walk
 from photoseek.core.models import ModelSet
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.rows import CatalogRow
+
+if TYPE_CHECKING:  # the pipeline (decoders, Pillow plugins) loads with the first run, not with every search
+    from photoseek.core.indexing.pipeline import ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +222,8 @@ class Indexer:
     def _embed(self, changes: Changes, present: list[DiskFile], known: dict[str, CatalogRow],
                folders: Sequence[Folder], report: IndexReport, progress: ProgressFn | None) -> bool:
         """Embed what each model lacks. Returns False when stopped."""
+        from photoseek.core.indexing.pipeline import Pipeline
+
         s = self._settings()
         active_id = self.models.embedder.model_id
         for name, is_target in self.models.to_index():
@@ -228,7 +233,8 @@ class Indexer:
             items = plan(changes, folders=folders, present=present, known=known,
                          have_vector=self.catalog.ids_with_vector(emb.model_id),
                          without_vector=self.catalog.ids_without_vector(emb.model_id))
-            pipe = Pipeline(self.catalog, emb, self.models.vindex_for(emb), decode_workers=s.decode_workers,
+            pipe = Pipeline(self.catalog, emb, self.models.vindex_for(emb),
+                            decode_workers=s.decode_workers or self.models.cores(),
                             batch_size=s.batch_size, on_commit=self._on_commit if emb.model_id == active_id else None)
             res = pipe.run(items, progress)
             report.embedded += res.embedded

@@ -5,15 +5,22 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
 
+from photoseek.core.domain import Device
 from photoseek.core.errors import ModelError, ModelPackError
 from photoseek.core.imaging.preprocess import to_model_input
 from photoseek.core.runtime.pack import ModelPack
+from photoseek.core.runtime.priority import in_background_thread
+from photoseek.core.runtime.providers import ProviderChoice, choose_installed, configure, running_device
+from photoseek.core.runtime.session_cache import SessionCache
 from photoseek.core.runtime.textclean import text_cleaner
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def default_threads() -> int:
@@ -33,14 +40,26 @@ class Embedder:
     Sessions are created lazily (text search never pays for loading the visual model and vice versa) and are
     safe to call from several threads; ONNX Runtime's ``run`` is thread-safe.
 
+    The image model's session is created on a below-normal-priority thread (pinned to ``cpus`` when given), so
+    its ONNX Runtime workers run below normal priority too: indexing yields to the desktop. The text model's runs
+    at normal priority: a query is what the user is waiting for.
+
     Args:
         pack: the model pack.
         threads: intra-op threads per session (default: all cores but one).
+        device: where to run (CPU by default; see :mod:`.providers`).
+        cache: where optimised copies of the models are kept (None: optimise at every start).
+        cpus: the CPUs the image model's workers may use (None: any).
     """
 
-    def __init__(self, pack: ModelPack, threads: int | None = None) -> None:
+    def __init__(self, pack: ModelPack, threads: int | None = None, *, device: Device = Device.CPU,
+                 cache: SessionCache | None = None, cpus: set[int] | None = None) -> None:
         self.pack = pack
         self.threads = threads or default_threads()
+        self.device = device
+        self.cache = cache or SessionCache(None)
+        self.cpus = cpus
+        self._choice: ProviderChoice | None = None
         self._lock = threading.Lock()
         self._visual: Any = None
         self._textual: Any = None
@@ -57,28 +76,47 @@ class Embedder:
         return self.pack.embed_dim
 
     # sessions -------------------------------------------------------------------------------------------------
-    def _session(self, path: os.PathLike[str]) -> Any:
+    @property
+    def provider(self) -> ProviderChoice:
+        """What runs the models: the device asked for, the one in use and why they differ (read from the
+        sessions once one exists, else from what onnxruntime offers)."""
+        if self._choice is None:
+            self._choice = choose_installed(self.device)
+        return self._choice
+
+    def _session(self, path: Path) -> Any:
         import onnxruntime as ort
 
+        choice = self.provider
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads
         opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
         # idle ORT workers must sleep, not spin: the decoders that feed the model need those cores
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        configure(opts, choice)
+        rel = path.relative_to(self.pack.root).as_posix()
+        files = self.pack.manifest.get("files")
+        digest = files.get(rel) if isinstance(files, dict) else None
         try:
-            return ort.InferenceSession(os.fspath(path), sess_options=opts, providers=["CPUExecutionProvider"])
+            if choice.accelerated:
+                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                session = ort.InferenceSession(os.fspath(path), sess_options=opts, providers=list(choice.providers))
+                self._choice = running_device(choice, session.get_providers())
+                return session
+            label = f"{self.pack.id}-{path.parent.name}"
+            return self.cache.open(path, label, digest if isinstance(digest, str) else None, opts,
+                                   list(choice.providers))
         except Exception as e:  # onnxruntime raises its own exception types
             raise ModelPackError(
-                f"model pack {self.pack.id}: cannot load {os.path.relpath(path, self.pack.root)}: {e}",
+                f"model pack {self.pack.id}: cannot load {rel}: {e}",
                 hint="The file may be corrupt: run `photoseek models verify`.",
             ) from e
 
     def _visual_session(self) -> Any:
         with self._lock:
             if self._visual is None:
-                self._visual = self._session(self.pack.visual_path)
+                self._visual = in_background_thread(self._session, self.pack.visual_path, cpus=self.cpus)
             return self._visual
 
     def _textual_session(self) -> Any:
@@ -86,6 +124,11 @@ class Embedder:
             if self._textual is None:
                 self._textual = self._session(self.pack.textual_path)
             return self._textual
+
+    def prepare(self) -> None:
+        """Create both sessions now (writing their optimised copies), e.g. right after a pack is installed."""
+        self._visual_session()
+        self._textual_session()
 
     def _get_tokenizer(self) -> Any:
         with self._lock:

@@ -9,19 +9,36 @@ index is rebuilt (it is only a cache).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
-from usearch.index import Index
 
 from photoseek.core.storage.catalog import Catalog
 
 log = logging.getLogger(__name__)
+
+
+def _load_shared_cpp_runtime() -> None:
+    """usearch's extension links its own copy of the C++ runtime. When it is the first C++ code in the process,
+    importing onnxruntime afterwards crashes (SIGSEGV in std::codecvt during module init; usearch 2.26 with
+    onnxruntime 1.31 on Linux). It went unnoticed while Pillow's HEIF plugin happened to load first; a search that
+    no longer loads Pillow met it. Loading the shared runtime globally before usearch keeps the two apart."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libstdc++.so.6", mode=ctypes.RTLD_GLOBAL)
+        except OSError:  # no shared C++ runtime installed: nothing can clash with usearch's copy
+            pass
+
+
+_load_shared_cpp_runtime()
+from usearch.index import Index  # noqa: E402
 
 SIDECAR_FORMAT = 1  # <model_id>.usearch.json: {format, model_id, dim, count, version}; none before 1
 
