@@ -30,6 +30,7 @@ from photoseek.core.storage.vector_index import VectorIndex
 # a quoted phrase may carry a mark (-"foggy morning", +2:"red boat"); otherwise \S+ would split it at the space
 _TOKEN = re.compile(r'[+-]?(?:\d+(?:\.\d+)?:)?"[^"]*"|\S+')
 _MARK = re.compile(r"^([+-])(\d+(?:\.\d+)?)?:?(.*)$", re.S)
+EXACT_AMONG_MAX = 100_000  # a folder filter with at most this many photos (and <10% of the library) is exact
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,18 @@ class Searcher:
         if n == 0 or limit <= 0:
             return []
         k = min(n, limit + len(exclude) + (limit * 3 if filters.active else 8))
+        # a folder holding a small part of the library is scored exactly: walking the graph until enough
+        # neighbours fall inside it would visit most of the library first
+        among = self.catalog.ids_under(filters.folder) if filters.folder else None
+        if among is not None and len(among) > min(EXACT_AMONG_MAX, n // 10):
+            among = None
         while True:
-            ids, scores = self.vindex.search(vec, k)
+            if among is not None:
+                k = min(len(among), k)
+                ids, scores = self.vindex.search_among(vec, among, k)
+                n = len(among)  # nothing more to find past the folder's own photos
+            else:
+                ids, scores = self.vindex.search(vec, k)
             id_list = [int(i) for i in ids]
             keep = self.catalog.filter_ids(id_list, folder=filters.folder, after=filters.after, before=filters.before)
             ranked = [(i, float(s)) for i, s in zip(id_list, scores, strict=True) if i in keep and i not in exclude]

@@ -58,6 +58,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE photos ADD COLUMN missing_since REAL;
     """,
+    # 3: folder lists and status at a million photos: per-folder counts by state read this index alone
+    """
+    CREATE INDEX photos_folder_state ON photos(folder_id, state);
+    DROP INDEX photos_folder;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -199,6 +200,33 @@ class VectorIndex:
             dist = np.asarray(m.distances, dtype=np.float32)
         ok = keys != np.uint64(2**64 - 1)
         return keys[ok], (1.0 - dist[ok]).astype(np.float32)
+
+    def search_among(self, query: np.ndarray, ids: list[int], k: int, chunk: int = 8192
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top ``k`` (ids, scores) among ``ids`` only: a narrow filter (one folder of a large library) scores
+        its few photos directly instead of walking the graph for ever more neighbours that the filter rejects."""
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        best_ids = np.zeros(0, dtype=np.uint64)
+        best = np.zeros(0, dtype=np.float32)
+        keys_all = np.asarray(ids, dtype=np.uint64)
+        for i in range(0, len(keys_all), chunk):
+            keys = keys_all[i : i + chunk]
+            with self._lock:
+                got: Any = self._index.get(keys)
+            if isinstance(got, np.ndarray) and got.ndim == 2:
+                vecs = got
+            else:  # some ids have no vector (not embedded yet): usearch gives None in their place
+                present = [j for j, row in enumerate(got) if row is not None]
+                keys = keys[present]
+                vecs = np.stack([got[j] for j in present]) if present else np.zeros((0, len(q)), np.float32)
+            scores = np.asarray(vecs, dtype=np.float32) @ q
+            best_ids = np.concatenate([best_ids, keys])
+            best = np.concatenate([best, scores])
+            if len(best) > k:
+                top = np.argpartition(-best, k)[:k]
+                best_ids, best = best_ids[top], best[top]
+        order = np.argsort(-best, kind="stable")[:k]
+        return best_ids[order], best[order].astype(np.float32)
 
     def get(self, ids: list[int]) -> dict[int, np.ndarray]:
         with self._lock:
