@@ -56,7 +56,7 @@ def test_search_among_is_exact_and_skips_ids_without_vectors(lib):
     got_ids, scores = vi.search_among(q, among, 5, chunk=4)
     want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:5]
     assert [int(i) for i in got_ids] == [ids[i] for i in want]
-    np.testing.assert_allclose(scores, [vecs[i] @ q for i in want], atol=1e-5)
+    np.testing.assert_allclose(scores, [vecs[i] @ q for i in want], atol=1e-3)  # f16 vectors in the index
 
 
 def test_a_narrow_folder_filter_returns_its_best_photos_exactly(lib):

@@ -49,11 +49,11 @@ def test_add_search_remove(tmp_path, cat):
     assert len(vi) == 0 and len(vi.search(vecs[0], 5)[0]) == 0
     vi.add(list(range(1, 21)), vecs, version=1)
     ids, scores = vi.search(vecs[4], 3)
-    assert ids[0] == 5 and scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert ids[0] == 5 and scores[0] == pytest.approx(1.0, abs=1e-3)  # the index keeps f16 vectors
     assert list(scores) == sorted(scores, reverse=True)
     vi.remove([5], version=2)
     assert 5 not in vi.search(vecs[4], 20)[0] and len(vi) == 19
-    np.testing.assert_allclose(vi.get([6])[6], vecs[5], atol=1e-6)
+    np.testing.assert_allclose(vi.get([6])[6], vecs[5], atol=1e-3)  # the index keeps f16 vectors
     vi.add([6], vecs[0:1], version=3)  # re-adding a key replaces its vector
     assert len(vi) == 19 and vi.search(vecs[0], 2)[0].tolist().count(6) == 1
 

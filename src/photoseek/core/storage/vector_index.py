@@ -41,7 +41,16 @@ def _load_shared_cpp_runtime() -> None:
 _load_shared_cpp_runtime()
 from usearch.index import Index  # noqa: E402
 
-SIDECAR_FORMAT = 1  # <model_id>.usearch.json: {format, model_id, dim, count, version}; none before 1
+# <model_id>.usearch.json: {format, model_id, dim, count, version}; none before 1; 2: the index holds f16 vectors
+SIDECAR_FORMAT = 2
+# HNSW graph: links per node and candidate-list sizes while building and searching. f16 halves memory and, with
+# expansion_add 64, builds 5x faster than f32/128 (usearch 2.26: 1500 vs 300 vectors/s on this 2-core machine)
+# at the same recall; bench/scale.py measures recall@10 against exact search on clustered 512-d vectors at 100k
+# and 1M (goal >= 0.95).
+DTYPE = "f16"
+CONNECTIVITY = 16
+EXPANSION_ADD = 64
+EXPANSION_SEARCH = 128
 
 
 class VectorIndex:
@@ -72,7 +81,8 @@ class VectorIndex:
         self.open()
 
     def _new(self) -> Index:
-        return Index(ndim=self.dim, metric="ip", dtype="f32")
+        return Index(ndim=self.dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD,
+                     expansion_search=EXPANSION_SEARCH)
 
     def __len__(self) -> int:
         with self._lock:
@@ -105,6 +115,7 @@ class VectorIndex:
             return False
         if idx is None or idx.ndim != self.dim or len(idx) != meta.get("count"):
             return False
+        idx.expansion_search = EXPANSION_SEARCH  # a search-time setting: not kept in the file
         self._index = idx
         self._version = want
         self._dirty = False
