@@ -115,7 +115,7 @@ class VectorIndex:
             return False
         if idx is None or idx.ndim != self.dim or len(idx) != meta.get("count"):
             return False
-        idx.expansion_search = EXPANSION_SEARCH  # a search-time setting: not kept in the file
+        idx.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # a search-time setting (has a setter)
         self._index = idx
         self._version = want
         self._dirty = False
