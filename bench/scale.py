@@ -138,7 +138,8 @@ lib = Library({str(home)!r}, read_only=True)
 emb = lib.embedder
 cat = Catalog({str(home / "catalog.sqlite")!r})
 t = time.perf_counter()
-vi = VectorIndex({str(home / "index")!r}, emb.model_id, emb.dim, cat, writable=False)
+from pathlib import Path
+vi = VectorIndex(Path({str(home / "index")!r}), emb.model_id, emb.dim, cat, writable=False)
 open_s = time.perf_counter() - t
 assert not vi.rebuilt
 qs = {QUERIES!r}
@@ -309,7 +310,8 @@ def main() -> int:
             print(f"  {'  (Python + Qt + PhotoSeek imports before it)':<46} {g['imports']:10.3f} s")
         line("text query p50 (in process)", q["p50"] * 1000, 30, "ms")
         line("text query p95 (in process)", q["p95"] * 1000, 30, "ms")
-        line("folder filter keeping 1% (p50)", q["narrow"] * 1000, 100, "ms")
+        line("folder filter keeping 1% (p50, whole query)", q["narrow"] * 1000, 100, "ms")
+        print(f"  {'  of which the filter (over an unfiltered query)':<46} {(q['narrow'] - q['p50']) * 1000:10.1f} ms")
         line("status (in process)", q["status"], 1.0, "s")
         line("status (cold CLI run, median of 3)", measure_cli_status(home), 1.0, "s")
         line("vector index open (memory-mapped)", q["open"], 0.2, "s")

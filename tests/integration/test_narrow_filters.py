@@ -90,3 +90,18 @@ def test_folder_counts_read_the_covering_index(lib):
         "EXPLAIN QUERY PLAN SELECT COUNT(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id=f.id "
         "AND p.state != 'missing' GROUP BY f.id"))
     assert "photos_folder_state" in plan
+
+
+def test_a_larger_folder_asks_the_graph_once_and_keeps_only_its_photos(lib, monkeypatch):
+    import photoseek.core.search as search
+
+    cat, vi, vecs, ids = lib
+    monkeypatch.setattr(search, "EXACT_AMONG_MAX", 0)
+    asked: list[int] = []
+    real = vi.search
+    monkeypatch.setattr(vi, "search", lambda q, k: asked.append(k) or real(q, k))
+    q = vecs[52]
+    hits = Searcher(cat, vi, _NoModel()).search_vector(q, limit=3, filters=Filters.of("/lib/small"))  # type: ignore[arg-type]
+    want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:3]
+    assert [h.photo.id for h in hits] == [ids[i] for i in want]
+    assert len(asked) == 1 and asked[0] >= 2 * 3 * 312 // 12  # one round, sized by the folder's share

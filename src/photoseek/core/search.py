@@ -30,7 +30,7 @@ from photoseek.core.storage.vector_index import VectorIndex
 # a quoted phrase may carry a mark (-"foggy morning", +2:"red boat"); otherwise \S+ would split it at the space
 _TOKEN = re.compile(r'[+-]?(?:\d+(?:\.\d+)?:)?"[^"]*"|\S+')
 _MARK = re.compile(r"^([+-])(\d+(?:\.\d+)?)?:?(.*)$", re.S)
-EXACT_AMONG_MAX = 100_000  # a folder filter with at most this many photos (and <10% of the library) is exact
+EXACT_AMONG_MAX = 2_000  # a folder filter with at most this many photos scores each of them
 
 
 @dataclass(frozen=True)
@@ -167,20 +167,28 @@ class Searcher:
         if n == 0 or limit <= 0:
             return []
         k = min(n, limit + len(exclude) + (limit * 3 if filters.active else 8))
-        # a folder holding a small part of the library is scored exactly: walking the graph until enough
-        # neighbours fall inside it would visit most of the library first
-        among = self.catalog.ids_under(filters.folder) if filters.folder else None
-        if among is not None and len(among) > min(EXACT_AMONG_MAX, n // 10):
-            among = None
+        # A folder filter knows its photos up front (a range over the path index). A small folder is scored
+        # exactly; a larger one asks the graph at once for as many neighbours as it takes to find `limit` of its
+        # photos among them (twice its share), instead of growing k round after round, and keeps them by id.
+        folder_ids = set(self.catalog.ids_under(filters.folder)) if filters.folder else None
+        exact = folder_ids is not None and len(folder_ids) <= EXACT_AMONG_MAX
+        if folder_ids is not None:
+            if not folder_ids:
+                return []
+            k = min(n, max(k, 2 * (limit + len(exclude)) * n // len(folder_ids)))
         while True:
-            if among is not None:
-                k = min(len(among), k)
-                ids, scores = self.vindex.search_among(vec, among, k)
-                n = len(among)  # nothing more to find past the folder's own photos
+            if exact:
+                assert folder_ids is not None
+                k = min(len(folder_ids), k)
+                ids, scores = self.vindex.search_among(vec, sorted(folder_ids), k)
+                n = len(folder_ids)  # nothing more to find past the folder's own photos
             else:
                 ids, scores = self.vindex.search(vec, k)
             id_list = [int(i) for i in ids]
-            keep = self.catalog.filter_ids(id_list, folder=filters.folder, after=filters.after, before=filters.before)
+            if folder_ids is not None:
+                id_list, scores = ([i for i in id_list if i in folder_ids],
+                                   np.asarray([s for i, s in zip(id_list, scores, strict=True) if i in folder_ids]))
+            keep = self.catalog.filter_ids(id_list, folder=None, after=filters.after, before=filters.before)
             ranked = [(i, float(s)) for i, s in zip(id_list, scores, strict=True) if i in keep and i not in exclude]
             if len(ranked) >= limit or k >= n:
                 break

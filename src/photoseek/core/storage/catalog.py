@@ -205,7 +205,8 @@ class Catalog(EmbeddingTables):
         # entries instead of joining a million photos row by row
         vectors = self.vector_count(model_id)
         by_other = dict(con.execute(
-            "SELECT p.state, COUNT(*) FROM photos p JOIN embeddings e ON e.photo_id=p.id AND e.model_id=? "
+            # CROSS JOIN keeps SQLite from walking every vector first: photos by state, then one lookup each
+            "SELECT p.state, COUNT(*) FROM photos p CROSS JOIN embeddings e ON e.photo_id=p.id AND e.model_id=? "
             "WHERE p.state IN ('missing','error','offline') GROUP BY p.state",
             (model_id,),
         ).fetchall())
