@@ -233,16 +233,17 @@ class Indexer:
             items = plan(changes, folders=folders, present=present, known=known,
                          have_vector=self.catalog.ids_with_vector(emb.model_id),
                          without_vector=self.catalog.ids_without_vector(emb.model_id))
-            pipe = Pipeline(self.catalog, emb, self.models.vindex_for(emb),
-                            decode_workers=s.decode_workers or self.models.cores(),
-                            batch_size=s.batch_size, on_commit=self._on_commit if emb.model_id == active_id else None)
-            res = pipe.run(items, progress)
-            report.embedded += res.embedded
-            report.failed += res.failed
-            report.problems.extend(res.problems or [])
-            if res.cancelled:
-                report.cancelled = True
-                return False
+            if items:  # else no need to open (at a million photos: load) the vector index
+                pipe = Pipeline(self.catalog, emb, self.models.vindex_for(emb),
+                                decode_workers=s.decode_workers or self.models.cores(), batch_size=s.batch_size,
+                                on_commit=self._on_commit if emb.model_id == active_id else None)
+                res = pipe.run(items, progress)
+                report.embedded += res.embedded
+                report.failed += res.failed
+                report.problems.extend(res.problems or [])
+                if res.cancelled:
+                    report.cancelled = True
+                    return False
             if is_target and not self.catalog.ids_without_vector(emb.model_id, limit=1):
                 self.models.complete_switch(emb.model_id)
         return True
