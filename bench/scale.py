@@ -277,6 +277,7 @@ def main() -> int:
     ap.add_argument("--pack", required=True, help="model pack folder (its text model embeds the queries)")
     ap.add_argument("--sizes", default="100000,1000000", help="library sizes (default 100000,1000000)")
     ap.add_argument("--skip-gui", action="store_true", help="no GUI measurement (no PySide6)")
+    ap.add_argument("--tag", default="", help="suffix for the library folders (libraries of another pack)")
     ap.add_argument("--cli-only", action="store_true", help="at 10k and below, only the cold CLI search")
     a = ap.parse_args()
     from photoseek.core.runtime.pack import ModelPack
@@ -284,7 +285,7 @@ def main() -> int:
     pack = ModelPack.load(a.pack)
     print(f"pack {pack.id} ({pack.embed_dim}-d); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for n in (int(s) for s in a.sizes.split(",")):
-        home = ROOT / "out" / f"scale-{n}"
+        home = ROOT / "out" / (f"scale-{n}-{a.tag}" if a.tag else f"scale-{n}")
         print(f"\n{n:,} photos ({home})")
         small = n <= 100_000
         build(home, n, pack.embed_dim, pack.id, pack.root.resolve(), files=small)
