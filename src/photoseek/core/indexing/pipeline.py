@@ -23,7 +23,7 @@ from photoseek.core.imaging.decode import PhotoMeta, decode
 from photoseek.core.indexing.planner import WorkItem
 from photoseek.core.indexing.scanner import content_hash
 from photoseek.core.runtime.embedder import Embedder
-from photoseek.core.runtime.priority import background_process, lower_current_thread
+from photoseek.core.runtime.priority import background_process, pin_current_thread
 from photoseek.core.storage.catalog import Catalog, PhotoUpdate
 from photoseek.core.storage.vector_index import VectorIndex
 
@@ -137,12 +137,13 @@ class Pipeline:
             eta = (total - done) / rate if rate > 0 else None
             return bool(progress(IndexProgress(IndexPhase.EMBEDDING, done, total, rate, eta)))
 
-        # decoders and the model run below normal priority (on the embedder's cores), so the desktop stays responsive
-        low = (self.embedder.cpus,)
+        # decoders and the model caller stay on the embedder's cores; the model's own workers run below normal
+        # priority (the embedder creates them so), which leaves the desktop responsive
+        cpus = (self.embedder.cpus,)
         with (background_process(),
-              ThreadPoolExecutor(1, "photoseek-model", initializer=lower_current_thread, initargs=low) as model,
-              ThreadPoolExecutor(self.decode_workers, "photoseek-decode", initializer=lower_current_thread,
-                                 initargs=low) as pool):
+              ThreadPoolExecutor(1, "photoseek-model", initializer=pin_current_thread, initargs=cpus) as model,
+              ThreadPoolExecutor(self.decode_workers, "photoseek-decode", initializer=pin_current_thread,
+                                 initargs=cpus) as pool):
             self._model = model
             fill(pool)
             try:
