@@ -154,3 +154,30 @@ def test_read_only_refresh_without_saved_index_rebuilds_in_memory(tmp_path, cat)
     reader.refresh()
     assert len(reader) == 4
     assert not (tmp_path / "indexes" / f"{MODEL}.usearch").exists()  # a reader never writes
+
+
+def test_a_saved_index_opens_memory_mapped_and_loads_in_full_at_its_first_change(tmp_path, cat):
+    rng = np.random.default_rng(3)
+    ids, version = _commit(cat, _unit(rng, 30))
+    VectorIndex(tmp_path / "index", MODEL, DIM, cat).save()
+    vi = VectorIndex(tmp_path / "index", MODEL, DIM, cat)
+    assert vi._viewing and not vi.rebuilt and len(vi) == 30
+    more, version = _commit(cat, _unit(rng, 5), start=30)
+    vi.add(more, _unit(rng, 5), version)
+    assert not vi._viewing and not vi.rebuilt and len(vi) == 35
+    vi.save()
+    again = VectorIndex(tmp_path / "index", MODEL, DIM, cat)
+    assert len(again) == 35 and not again.rebuilt
+
+
+def test_a_file_replaced_behind_a_view_is_rebuilt_before_the_first_change(tmp_path, cat):
+    rng = np.random.default_rng(4)
+    ids, _ = _commit(cat, _unit(rng, 10))
+    VectorIndex(tmp_path / "index", MODEL, DIM, cat).save()
+    vi = VectorIndex(tmp_path / "index", MODEL, DIM, cat)
+    other = VectorIndex(tmp_path / "index", MODEL, DIM, cat)  # another writer changes and saves the file
+    more, version = _commit(cat, _unit(rng, 3), start=10)
+    other.add(more, _unit(rng, 3), version)
+    other.save()
+    vi.remove([ids[0]], cat.model_version(MODEL))
+    assert vi.rebuilt and len(vi) == 12  # from the catalog: the other writer's 3 included, the removed one gone

@@ -74,6 +74,7 @@ class VectorIndex:
         self.meta_path = folder / f"{model_id}.usearch.json"
         self._lock = threading.RLock()
         self._index = self._new()
+        self._viewing = False  # the saved file memory-mapped (read-only) rather than loaded
         self._version = -1
         self._dirty = False
         self._last_save = 0.0
@@ -109,7 +110,9 @@ class VectorIndex:
         if meta.get("version") != want or meta.get("dim") != self.dim or not self.path.is_file():
             return False
         try:
-            idx = Index.restore(os.fspath(self.path), view=not self.writable)
+            # memory-mapped even when writable: opening a million vectors is then a page-table update, not a 1 GB
+            # read; a writable index loads the file in full before its first change (_ensure_writable)
+            idx = Index.restore(os.fspath(self.path), view=True)
         except Exception as e:  # usearch raises RuntimeError/ValueError on damaged files
             log.warning("vector index %s unreadable (%s); rebuilding", self.path, e)
             return False
@@ -117,6 +120,7 @@ class VectorIndex:
             return False
         idx.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # a search-time setting (has a setter)
         self._index = idx
+        self._viewing = True
         self._version = want
         self._dirty = False
         return True
@@ -129,6 +133,7 @@ class VectorIndex:
             for ids, vecs in self.catalog.iter_vectors(self.model_id, self.dim):
                 idx.add(ids, vecs)
             self._index = idx
+            self._viewing = False
             self._version = version
             self._dirty = True
             self.rebuilt = True
@@ -194,8 +199,25 @@ class VectorIndex:
             self._dirty = True
 
     def _ensure_writable(self) -> None:
+        """Called under the lock before every change: loads the memory-mapped file in full (the same file and
+        version the view shows; if it was replaced since, the index is rebuilt from the catalog instead)."""
         if not self.writable:
             raise RuntimeError("vector index opened read-only")
+        if not self._viewing:
+            return
+        try:
+            meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
+            same = meta.get("format") == SIDECAR_FORMAT and meta.get("version") == self._version
+            idx = Index.restore(os.fspath(self.path), view=False) if same else None
+        except Exception as e:  # unreadable now: the catalog has every vector
+            log.warning("vector index %s cannot be loaded for writing (%s); rebuilding", self.path, e)
+            idx = None
+        if idx is None or len(idx) != len(self._index):
+            self.rebuild()  # at the catalog's version, which may already include the change being applied
+            return
+        idx.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]
+        self._index = idx
+        self._viewing = False
 
     # queries --------------------------------------------------------------------------------------------------
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
