@@ -63,15 +63,29 @@ def vectors(start: int, count: int, dim: int, centers: np.ndarray) -> np.ndarray
 
 
 def build(home: Path, n: int, dim: int, model_id: str, pack: Path, files: bool) -> None:
-    stamp = {"format": STAMP_FORMAT, "n": n, "dim": dim, "seed": SEED, "model": model_id, "files": files}
-    stamp_path = home / "scale-stamp.json"
-    if stamp_path.is_file() and json.loads(stamp_path.read_text()) == stamp:
-        print(f"  reusing {home}")
-        return
     import shutil
 
+    from photoseek.core.storage import vector_index as vx
     from photoseek.core.storage.catalog import Catalog
     from photoseek.core.storage.vector_index import VectorIndex
+
+    stamp = {"format": STAMP_FORMAT, "n": n, "dim": dim, "seed": SEED, "model": model_id, "files": files}
+    graph = {"dtype": vx.DTYPE, "connectivity": vx.CONNECTIVITY, "expansion_add": vx.EXPANSION_ADD}
+    stamp_path = home / "scale-stamp.json"
+    if stamp_path.is_file() and json.loads(stamp_path.read_text()) == {**stamp, **graph}:
+        print(f"  reusing {home}")
+        return
+    if stamp_path.is_file() and {k: v for k, v in json.loads(stamp_path.read_text()).items() if k in stamp} == stamp:
+        for p in (home / "index").glob("*"):  # same library, other graph parameters: rebuild the index only
+            p.unlink()
+        cat = Catalog(home / "catalog.sqlite")
+        t = time.perf_counter()
+        vi = VectorIndex(home / "index", model_id, dim, cat)
+        dt = time.perf_counter() - t
+        print(f"  vector index: {len(vi)} vectors in {dt:.1f} s ({len(vi) / dt:,.0f}/s), graph {graph}")
+        cat.close()
+        stamp_path.write_text(json.dumps({**stamp, **graph}))
+        return
 
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -111,9 +125,9 @@ def build(home: Path, n: int, dim: int, model_id: str, pack: Path, files: bool) 
     t = time.perf_counter()
     vi = VectorIndex(home / "index", model_id, dim, cat)  # no index file yet: the real rebuild path
     dt = time.perf_counter() - t
-    print(f"  vector index: {len(vi)} vectors in {dt:.1f} s ({len(vi) / dt:,.0f}/s)")
+    print(f"  vector index: {len(vi)} vectors in {dt:.1f} s ({len(vi) / dt:,.0f}/s), graph {graph}")
     cat.close()
-    stamp_path.write_text(json.dumps(stamp))
+    stamp_path.write_text(json.dumps({**stamp, **graph}))
 
 
 # measuring (each in a child process) ------------------------------------------------------------------------------
@@ -185,7 +199,7 @@ from photoseek.core.storage.vector_index import EXPANSION_SEARCH
 idx = Index.restore({str(home / "index" / (model_id + ".usearch"))!r}, view=True)
 q = np.load({str(home / "recall-queries.npy")!r}); truth = np.load({str(home / "recall-truth.npy")!r})
 out = {{"default": EXPANSION_SEARCH}}
-for ef in (32, 64, EXPANSION_SEARCH, 128, 256):
+for ef in sorted({{64, 128, EXPANSION_SEARCH, 512, 1024}}):
     idx.expansion_search = ef
     t = time.perf_counter()
     got = [np.asarray(idx.search(v, 10).keys, dtype=np.int64) for v in q]
