@@ -87,9 +87,16 @@ def test_status_counts_stay_right_with_missing_error_and_offline_photos(lib):
 def test_folder_counts_read_the_covering_index(lib):
     cat, *_ = lib
     plan = " ".join(str(r) for r in cat._reader().execute(
-        "EXPLAIN QUERY PLAN SELECT COUNT(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id=f.id "
-        "AND p.state != 'missing' GROUP BY f.id"))
-    assert "photos_folder_state" in plan
+        "EXPLAIN QUERY PLAN SELECT folder_id, state, COUNT(*) FROM photos GROUP BY folder_id, state"))
+    assert "COVERING INDEX photos_folder_state" in plan
+    with cat.write() as w:
+        cat.mark_missing(w, cat.ids_under("/lib/small")[:2])
+        w.execute("UPDATE photos SET state='error', error='bad' WHERE path='/lib/big/0001.jpg'")
+    got = {f.path: (f.photo_count, f.error_count) for f in cat.folders()}
+    assert got == {"/lib/big": (300, 1), "/lib/small": (10, 0)}
+    cat.add_folder("/lib/empty")
+    assert [(f.path, f.photo_count) for f in cat.folders()][0] == ("/lib/big", 300)
+    assert {f.path: f.photo_count for f in cat.folders()}["/lib/empty"] == 0
 
 
 def test_a_larger_folder_asks_the_graph_once_and_keeps_only_its_photos(lib, monkeypatch):
