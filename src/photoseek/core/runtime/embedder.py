@@ -60,7 +60,11 @@ class Embedder:
         self.cache = cache or SessionCache(None)
         self.cpus = cpus
         self._choice: ProviderChoice | None = None
-        self._lock = threading.Lock()
+        # one lock each: a query must not wait while the image model loads for indexing, and the text model
+        # loads while the tokenizer is read
+        self._visual_lock = threading.Lock()
+        self._textual_lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()
         self._visual: Any = None
         self._textual: Any = None
         self._tokenizer: Any = None
@@ -117,18 +121,25 @@ class Embedder:
             ) from e
 
     def _visual_session(self) -> Any:
-        with self._lock:
+        with self._visual_lock:
             if self._visual is None:
                 self._visual = in_background_thread(self._session, self.pack.visual_path, self.threads,
                                                     cpus=self.cpus)
             return self._visual
 
     def _textual_session(self) -> Any:
-        with self._lock:
+        with self._textual_lock:
             if self._textual is None:
                 # every core: a query is short and the user waits for it (ViT-B-32 int8 on 2 cores: 48 ms, 1: 104 ms)
                 self._textual = self._session(self.pack.textual_path, max(self.threads, usable_cores()))
             return self._textual
+
+    @staticmethod
+    def _load_quietly(load: Callable[[], Any]) -> None:
+        try:
+            load()
+        except Exception:  # noqa: S110 - the caller loads again and gets the error itself
+            pass
 
     def prepare(self) -> None:
         """Create both sessions now (writing their optimised copies), e.g. right after a pack is installed."""
@@ -136,7 +147,7 @@ class Embedder:
         self._textual_session()
 
     def _get_tokenizer(self) -> Any:
-        with self._lock:
+        with self._tokenizer_lock:
             if self._tokenizer is None:
                 self._tokenizer = _load_tokenizer(self.pack)
             return self._tokenizer
@@ -175,8 +186,14 @@ class Embedder:
         """Texts -> L2-normalised float32 [N,D]."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        loading = None
+        if self._textual is None:  # first query: create the session (GIL released) while the tokenizer loads
+            loading = threading.Thread(target=self._load_quietly, args=(self._textual_session,), daemon=True)
+            loading.start()
         ids = self.tokenize(texts)
-        sess = self._textual_session()
+        if loading is not None:
+            loading.join()
+        sess = self._textual_session()  # raises here, on the caller's thread, if loading failed
         feeds: dict[str, np.ndarray] = {}
         for i, inp in enumerate(sess.get_inputs()):
             dtype = np.int32 if "int32" in inp.type else np.int64
