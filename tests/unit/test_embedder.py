@@ -82,3 +82,13 @@ def test_corrupt_model_file_is_a_pack_error(tmp_path, tiny_models):
 def test_l2_normalize_survives_zero_vector():
     out = l2_normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
     np.testing.assert_allclose(out, [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_a_corrupt_text_model_fails_the_query_on_the_callers_thread(tmp_path, tiny_models):
+    d = tmp_path / "tiny"
+    shutil.copytree(tiny_models / "tiny", d)
+    (d / "textual" / "model.onnx").write_bytes(b"not onnx at all")
+    e = Embedder(ModelPack.load(d), threads=1)
+    for _ in range(2):  # the first query loads in the background, the second again on its own
+        with pytest.raises(ModelPackError, match="textual/model.onnx"):
+            e.embed_texts(["red"])

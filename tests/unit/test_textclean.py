@@ -39,3 +39,26 @@ def test_cleaner_selection() -> None:
     assert wordpiece("Tom  &amp; Jerry ") == "Tom &amp; Jerry"  # whitespace only, case and entities kept
     with pytest.raises(ValueError):
         text_cleaner({"text_clean": "bogus"})
+
+
+def test_plain_ascii_skips_ftfy_and_cleans_the_same() -> None:
+    import subprocess
+    import sys
+
+    import ftfy
+
+    from photoseek.core.runtime.textclean import basic_clean
+
+    for text in ["a dog on the beach", "  Sunset, over: mountains!  ", "x" * 300, "r&b concert", "tab\there",
+                 "line\r\nbreak", "caf\u00c3\u00a9", "\x1b[31mred"]:
+        want = html_unescape_twice(ftfy.fix_text(text)).strip()
+        assert basic_clean(text) == want, text
+    code = ("import sys\nfrom photoseek.core.runtime.textclean import clean_open_clip\n"
+            "assert clean_open_clip('A Dog  on the beach') == 'a dog on the beach'\nprint('ftfy' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def html_unescape_twice(text: str) -> str:
+    import html
+
+    return html.unescape(html.unescape(text))

@@ -13,18 +13,21 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoseek import __version__
 from photoseek.cli import desktop_cmd, duplicates_cmd, repair_cmd, search_cmd, text_cmd, watch_cmd
 from photoseek.core.domain import (
+    Device,
     IndexPhase,
     IndexProgress,
     IndexReport,
     Sort,
 )
 from photoseek.core.errors import PhotoSeekError
-from photoseek.core.library import Library
+
+if TYPE_CHECKING:  # the library (numpy, SQLite, USearch) loads in main(), after the arguments are known good
+    from photoseek.core.library import Library
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -54,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"photoseek {__version__}")
     p.add_argument("--library", metavar="DIR", help="library folder (default: $PHOTOSEEK_HOME or the per-user data dir)")
     p.add_argument("--model", metavar="NAME", help="model pack to use for this command")
+    p.add_argument("--device", choices=[d.value for d in Device],
+                   help="where models run for this command (default: the `device` setting, cpu)")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -119,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     duplicates_cmd.add_arguments(d)
 
     w = sub.add_parser("watch", help="watch the folders and index changes as they happen (Ctrl+C stops)")
+
     watch_cmd.add_arguments(w)
     desktop_cmd.add_parser(sub)  # `install-desktop` (cli/desktop_cmd.py), run in main() without a library
     return p
@@ -247,10 +253,12 @@ def cmd_status(lib: Library, a: argparse.Namespace) -> int:
             "problems": [{"path": p.path, "reason": p.reason} for p in s.problems],
             "bytes": {"catalog": s.catalog_bytes, "index": s.index_bytes, "thumbnails": s.thumbnails_bytes},
             "text": text_cmd.status_json(s.text),
+            "device": s.device,
         }, ensure_ascii=False))
         return EXIT_OK
     print(f"Library   {s.home}")
     print(f"Model     {s.model_id}" + (f"  (switching to {target}: run `photoseek index`)" if target else ""))
+    print(f"Device    {s.device}")
     print(f"Photos    {s.photos}   indexed {s.indexed}   pending {s.pending}   errors {s.errors}"
           + (f"   offline {s.offline}" if s.offline else ""))
     if (line := text_cmd.status_line(s.text)) is not None:
@@ -313,6 +321,7 @@ def cmd_models(lib: Library, a: argparse.Namespace) -> int:
 
 
 def cmd_watch(lib: Library, a: argparse.Namespace) -> int:
+
     return watch_cmd.run(lib, a)
 
 
@@ -346,7 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return repair_cmd.run(a, _Progress(False))
         # a terminal index run may use every core; the desktop app leaves one free for the window
         threads = (os.cpu_count() or 1) if a.command in ("index", "watch") else None
-        lib = Library(a.library, model=a.model, read_only=a.command in READ_ONLY, threads=threads)
+        from photoseek.core.library import Library
+
+        lib = Library(a.library, model=a.model, read_only=a.command in READ_ONLY, threads=threads, device=a.device)
+        if a.command in ("index", "watch", "search", "similar") and (note := lib.model_set.provider().note):
+            print(f"photoseek: {note}", file=sys.stderr)
         return COMMANDS[a.command](lib, a)
     except PhotoSeekError as e:
         print(f"photoseek: {e}", file=sys.stderr)

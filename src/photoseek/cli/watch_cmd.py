@@ -16,11 +16,13 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from photoseek.core.domain import WatchPhase, WatchProgress
 from photoseek.core.errors import PhotoSeekError
-from photoseek.core.library import Library
+
+if TYPE_CHECKING:
+    from photoseek.core.library import Library
 
 PROGRESS_EVERY_S = 2.0
 TEXT_EVERY_S = 5.0  # how often a quiet watcher looks for photos whose words are not read yet

@@ -22,9 +22,11 @@ CONFIG_VERSION = 2
 class Settings:
     schema_version: int = CONFIG_VERSION
     model: str = "basic"  # id of the active model pack
-    index_threads: int = 0  # 0: all cores but one
-    decode_workers: int = 0  # 0: chosen from the core count
-    batch_size: int = 16
+    index_threads: int = 0  # ONNX Runtime threads; 0: as many as index_cores
+    decode_workers: int = 0  # 0: as many as index_cores
+    index_cores: int = 0  # cores indexing may use; 0: all but one in the app, all in `photoseek index`
+    device: str = "cpu"  # where models run: cpu, auto, cuda, directml, coreml, openvino (see domain.Device)
+    batch_size: int = 8  # images per model call and transaction (16 holds ~50 MB more activations with ViT-B-32)
     thumbnail_size: int = 192  # grid cell size in the GUI, pixels
     thumbnail_cache_mb: int = 512
     follow_symlinks: bool = True

@@ -37,6 +37,17 @@ class WatchPhase(StrEnum):
     STOPPED = "stopped"
 
 
+class Device(StrEnum):
+    """Where models run. Values are what the ``device`` setting and the CLI's ``--device`` take."""
+
+    CPU = "cpu"
+    AUTO = "auto"  # the first accelerator this onnxruntime offers, else the CPU
+    CUDA = "cuda"  # NVIDIA GPUs (onnxruntime-gpu)
+    DIRECTML = "directml"  # any DirectX 12 GPU or NPU on Windows (onnxruntime-directml)
+    COREML = "coreml"  # Apple GPU / Neural Engine (the macOS onnxruntime wheels)
+    OPENVINO = "openvino"  # Intel CPUs, GPUs and NPUs (onnxruntime-openvino)
+
+
 class WatchMode(StrEnum):
     """How a folder is watched: kernel file-system events, or polling (network shares, out of inotify watches)."""
 
@@ -300,6 +311,7 @@ class LibraryStatus:
     index_bytes: int
     thumbnails_bytes: int
     text: TextStatus | None = None
+    device: str = "cpu"  # what runs the models, with a note when it is not the device asked for
 
 
 @dataclass

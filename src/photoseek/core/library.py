@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from photoseek.core.config import Settings, SettingsStore
 from photoseek.core.domain import (
@@ -30,8 +31,7 @@ from photoseek.core.duplicates import Duplicates
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
 from photoseek.core.fs import is_photo_path, normalize_folder
-from photoseek.core.imaging.thumbnails import ThumbnailCache
-from photoseek.core.indexing.indexer import Indexer, ProgressFn
+from photoseek.core.indexing.indexer import Indexer
 from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
@@ -43,6 +43,7 @@ from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
+from photoseek.core.runtime.session_cache import SessionCache
 from photoseek.core.search import Searcher
 from photoseek.core.status import library_status
 from photoseek.core.storage.catalog import Catalog
@@ -50,9 +51,23 @@ from photoseek.core.storage.vector_index import VectorIndex
 from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchRecord, WatchSession
 from photoseek.core.watching.worker import ProgressCallback
 
-# all a front end takes from core besides domain, errors and config
+if TYPE_CHECKING:
+    from photoseek.core.imaging.thumbnails import ThumbnailCache
+    from photoseek.core.indexing.pipeline import ProgressFn
+
+# what front ends may use besides Library (they import nothing else from core but domain, errors and config)
 __all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home", "read_query",
            "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
+
+
+def __getattr__(name: str) -> Any:
+    """``ThumbnailCache`` loads Pillow and its plugins: imported when a front end asks for it, so a CLI search
+    never pays for it."""
+    if name == "ThumbnailCache":
+        from photoseek.core.imaging.thumbnails import ThumbnailCache
+
+        return ThumbnailCache
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Library:
@@ -61,12 +76,13 @@ class Library:
     Args:
         home: library folder (default: ``PHOTOSEEK_HOME`` or the per-user data dir).
         model: model pack id or path to use instead of the one in the settings.
-        threads: ONNX Runtime threads (default: settings, then all cores but one).
+        threads: cores indexing may use (default: the ``index_cores`` setting, then all cores but one).
         read_only: open for searching only (the CLI's search/similar/status while another process indexes).
+        device: where models run instead of the ``device`` setting (``cpu``, ``auto``, ``cuda``, ...).
     """
 
     def __init__(self, home: str | os.PathLike[str] | None = None, *, model: str | None = None,
-                 threads: int | None = None, read_only: bool = False) -> None:
+                 threads: int | None = None, read_only: bool = False, device: str | None = None) -> None:
         self.home = library_home(home)
         self.read_only = read_only
         self.home.mkdir(parents=True, exist_ok=True)
@@ -78,7 +94,8 @@ class Library:
         self.cache_dir = cache_home(self.home)
         self.model_set = ModelSet(self.registry, self.catalog, self.index_dir, settings=self.settings_store.get,
                                   switch_to=lambda pack_id: self.update_settings(model=pack_id), override=model,
-                                  threads=threads, read_only=read_only)
+                                  threads=threads, read_only=read_only, device=device,
+                                  cache=SessionCache(self.cache_dir / "ort"))
         self._listeners: Listeners[list[int]] = Listeners()
         self.indexer = Indexer(self.catalog, self.model_set, self.settings_store.get, self.home / "writer.lock",
                                on_commit=self._listeners)
@@ -230,7 +247,7 @@ class Library:
         """Counts, folders and every file that could not be indexed with its reason."""
         return library_status(self.home, self.catalog, self.model_set.active_id(), self.folders(),
                               index_dir=self.index_dir, thumbnails_dir=self.cache_dir / "thumbnails",
-                              text=self.text.status())
+                              text=self.text.status(), device=self.model_set.provider().describe())
 
     # watching -------------------------------------------------------------------------------------------------
     def watch(self, on_progress: ProgressCallback | None = None, *, settle_s: float = 1.5, catch_up: bool = True,

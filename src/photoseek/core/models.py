@@ -13,11 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from photoseek.core.config import Settings
-from photoseek.core.domain import ModelInfo
-from photoseek.core.errors import ModelPackError
+from photoseek.core.domain import Device, ModelInfo
+from photoseek.core.errors import ConfigError, ModelPackError
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
+from photoseek.core.runtime.priority import core_budget, cpu_set
+from photoseek.core.runtime.providers import ProviderChoice, choose, choose_installed, parse_device
 from photoseek.core.runtime.registry import ModelRegistry
+from photoseek.core.runtime.session_cache import SessionCache
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 
@@ -36,13 +39,16 @@ class ModelSet:
         settings: the current settings (``model``, ``index_threads``).
         switch_to: makes a pack the active one in the settings (called when a switch completes).
         override: a pack id or path used instead of the settings' (the CLI's ``--model``).
-        threads: ONNX Runtime threads when the settings do not say.
+        threads: cores indexing may use when the settings do not say (a headless run passes all of them).
         read_only: open indexes memory-mapped and refresh them before each use.
+        device: where models run instead of the settings' (the CLI's ``--device``).
+        cache: where optimised copies of the models are kept.
     """
 
     def __init__(self, registry: ModelRegistry, catalog: Catalog, index_dir: Path, *,
                  settings: Callable[[], Settings], switch_to: Callable[[str], object], override: str | None = None,
-                 threads: int | None = None, read_only: bool = False) -> None:
+                 threads: int | None = None, read_only: bool = False, device: str | None = None,
+                 cache: SessionCache | None = None) -> None:
         self.registry = registry
         self.catalog = catalog
         self.index_dir = index_dir
@@ -51,6 +57,8 @@ class ModelSet:
         self._override = override
         self._threads = threads
         self._read_only = read_only
+        self._device = device
+        self.cache = cache
         self._lock = threading.RLock()
         self._embedders: dict[str, Embedder] = {}
         self._vindexes: dict[str, VectorIndex] = {}
@@ -72,8 +80,9 @@ class ModelSet:
             emb = self._embedders.get(name)
             if emb is None:
                 pack = self.registry.resolve(name)
-                threads = self._settings().index_threads or self._threads or None
-                emb = Embedder(pack, threads=threads)
+                cores = self.cores()
+                emb = Embedder(pack, threads=self._settings().index_threads or cores, device=self.device(),
+                               cache=self.cache, cpus=cpu_set(cores))
                 self._embedders[name] = emb
                 self._embedders[pack.id] = emb
             return emb
@@ -91,6 +100,30 @@ class ModelSet:
     @property
     def embedder(self) -> Embedder:
         return self.embedder_for(self.active_name())
+
+    def cores(self) -> int:
+        """How many cores indexing may use (the ``index_cores`` setting, else what the front end asked for)."""
+        s = self._settings().index_cores
+        return core_budget(s, interactive=False) if s > 0 else core_budget(self._threads or 0,
+                                                                         interactive=not self._threads)
+
+    def device(self) -> Device:
+        """The device asked for (``--device``, else the ``device`` setting)."""
+        value = self._device or self._settings().device
+        try:
+            return parse_device(value)
+        except ValueError as e:
+            raise ConfigError(str(e), hint="Fix `device` in config.toml or the --device flag.") from None
+
+    def provider(self) -> ProviderChoice:
+        """What runs the models, without loading any: from the active embedder when it exists, else from what the
+        installed onnxruntime offers."""
+        with self._lock:
+            emb = self._embedders.get(self.active_name())
+        if emb is not None:
+            return emb.provider
+        device = self.device()
+        return choose(device, []) if device is Device.CPU else choose_installed(device)
 
     @property
     def vindex(self) -> VectorIndex:
@@ -165,7 +198,11 @@ class ModelSet:
 
     def install(self, source: str, *, name: str | None = None, quantize: bool = False,
                 allow_download: bool = False) -> ModelPack:
-        return self.registry.install(source, name=name, quantize=quantize, allow_download=allow_download)
+        """Install a pack, then optimise its models once, so its first search starts fast."""
+        pack = self.registry.install(source, name=name, quantize=quantize, allow_download=allow_download)
+        if self.cache is not None:
+            Embedder(pack, threads=1, device=self.device(), cache=self.cache).prepare()
+        return pack
 
     def verify(self) -> dict[str, list[str]]:
         return {pack.id: pack.verify() for pack, _ in self.registry.packs()}

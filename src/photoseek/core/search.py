@@ -25,7 +25,6 @@ from photoseek.core.cutoff import match_count
 from photoseek.core.domain import DateRange, QueryFilters, SearchHit, SearchRequest, Sort
 from photoseek.core.errors import FolderError, QueryError
 from photoseek.core.fs import is_photo_path, normalize_folder
-from photoseek.core.imaging.decode import decode
 from photoseek.core.query_filters import TOKEN, read_query
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.storage.catalog import Catalog
@@ -34,6 +33,7 @@ from photoseek.core.storage.vector_index import VectorIndex
 MORE_WEIGHT = 0.5  # "More like this" adds a photo as `+0.5:PATH` would in the query
 LESS_WEIGHT = -0.5  # "Less like this" subtracts it as `-0.5:PATH` would
 _MARK = re.compile(r"^([+-])(\d+(?:\.\d+)?)?:?(.*)$", re.S)
+EXACT_AMONG_MAX = 2_000  # a folder filter with at most this many photos scores each of them
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,8 @@ class Searcher:
         if not os.path.lexists(path):  # "vanished" is for a file that was there; this one never was
             raise QueryError(f"{path} does not exist",
                              hint="Check the path: give an image file, or a photo of the library.")
+        from photoseek.core.imaging.decode import decode  # Pillow's plugins load only for an example image
+
         dec = decode(path, min_side=self.embedder.pack.preprocess.min_side)
         return self.embedder.embed_images([dec.image])[0]
 
@@ -209,10 +211,28 @@ class Searcher:
         if n == 0 or limit <= 0:
             return []
         k = min(n, limit + len(exclude) + (limit * 3 if filters.active else 8))
+        # A folder filter knows its photos up front (a range over the path index). A small folder is scored
+        # exactly; a larger one asks the graph at once for as many neighbours as it takes to find `limit` of its
+        # photos among them (twice its share), instead of growing k round after round, and keeps them by id.
+        folder_ids = set(self.catalog.ids_under(filters.folder)) if filters.folder else None
+        exact = folder_ids is not None and len(folder_ids) <= EXACT_AMONG_MAX
+        if folder_ids is not None:
+            if not folder_ids:
+                return []
+            k = min(n, max(k, 2 * (limit + len(exclude)) * n // len(folder_ids)))
         while True:
-            ids, scores = self.vindex.search(vec, k)
+            if exact:
+                assert folder_ids is not None
+                k = min(len(folder_ids), k)
+                ids, scores = self.vindex.search_among(vec, sorted(folder_ids), k)
+                n = len(folder_ids)  # nothing more to find past the folder's own photos
+            else:
+                ids, scores = self.vindex.search(vec, k)
             id_list = [int(i) for i in ids]
-            keep = self.catalog.filter_ids(id_list, folder=filters.folder, after=filters.after, before=filters.before,
+            if folder_ids is not None:
+                id_list, scores = ([i for i in id_list if i in folder_ids],
+                                   np.asarray([s for i, s in zip(id_list, scores, strict=True) if i in folder_ids]))
+            keep = self.catalog.filter_ids(id_list, folder=None, after=filters.after, before=filters.before,
                                            months=filters.months, camera=filters.camera)
             ranked = [(i, float(s)) for i, s in zip(id_list, scores, strict=True) if i in keep and i not in exclude]
             if len(ranked) >= limit or k >= n:

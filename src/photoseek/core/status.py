@@ -23,7 +23,7 @@ def _bytes_in(folder: Path, pattern: str) -> int:
 
 
 def library_status(home: Path, catalog: Catalog, model_id: str, folders: list[Folder], *, index_dir: Path,
-                   thumbnails_dir: Path, text: TextStatus | None = None) -> LibraryStatus:
+                   thumbnails_dir: Path, text: TextStatus | None = None, device: str = "cpu") -> LibraryStatus:
     """Counts for ``model_id``, the folders as given (with their watch modes), every file that could not be
     indexed with its reason, and the bytes used by the catalog, the vector indexes and the thumbnail cache."""
     c = catalog.counts(model_id)
@@ -31,5 +31,5 @@ def library_status(home: Path, catalog: Catalog, model_id: str, folders: list[Fo
         home=str(home), model_id=model_id, photos=c["photos"], indexed=c["indexed"], pending=c["pending"],
         errors=c["errors"], offline=c["offline"], folders=folders, problems=catalog.problems(),
         catalog_bytes=catalog.file_bytes(), index_bytes=_bytes_in(index_dir, "*.usearch"),
-        thumbnails_bytes=_bytes_in(thumbnails_dir, "*"), text=text,
+        thumbnails_bytes=_bytes_in(thumbnails_dir, "*"), text=text, device=device,
     )

@@ -9,17 +9,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
 
+if TYPE_CHECKING:  # Pillow loads when pixels are prepared, not when a pack's config is read for a text search
+    from PIL import Image
+
+# interpolation name in preprocess_cfg.json -> member of PIL.Image.Resampling
 _INTERP = {
-    "bicubic": Image.Resampling.BICUBIC,
-    "bilinear": Image.Resampling.BILINEAR,
-    "nearest": Image.Resampling.NEAREST,
-    "lanczos": Image.Resampling.LANCZOS,
-    "box": Image.Resampling.BOX,
+    "bicubic": "BICUBIC",
+    "bilinear": "BILINEAR",
+    "nearest": "NEAREST",
+    "lanczos": "LANCZOS",
+    "box": "BOX",
 }
 
 
@@ -81,6 +84,8 @@ def _resize_shortest(img: Image.Image, target: int, resample: Image.Resampling) 
 
 
 def _center_crop(img: Image.Image, th: int, tw: int, fill: int) -> Image.Image:
+    from PIL import Image
+
     w, h = img.size
     if w < tw or h < th:  # torchvision pads first when the image is smaller than the crop
         canvas = Image.new("RGB", (max(w, tw), max(h, th)), (fill, fill, fill))
@@ -93,8 +98,10 @@ def _center_crop(img: Image.Image, th: int, tw: int, fill: int) -> Image.Image:
 
 def to_model_input(img: Image.Image, cfg: PreprocessConfig) -> np.ndarray:
     """RGB PIL image -> float32 array [3, H, W], normalised as the pack says."""
+    from PIL import Image
+
     th, tw = cfg.size
-    resample = _INTERP[cfg.interpolation]
+    resample = getattr(Image.Resampling, _INTERP[cfg.interpolation])
     if img.mode != "RGB":
         img = img.convert("RGB")
     if cfg.resize_mode == "squash":

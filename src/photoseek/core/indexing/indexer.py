@@ -16,18 +16,21 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photoseek.core.config import Settings
 from photoseek.core.domain import FileProblem, Folder, IndexPhase, IndexProgress, IndexReport, PhotoState
 from photoseek.core.fs import is_photo_path, normalize_folder, readable_dir
 from photoseek.core.indexing.lock import WriterLock
-from photoseek.core.indexing.pipeline import Pipeline, ProgressFn
 from photoseek.core.indexing.planner import folder_for, plan
 from photoseek.core.indexing.reconcile import Changes, gone_rows, reconcile
 from photoseek.core.indexing.scanner import DiskFile, content_hash, is_stacked_raw, walk
 from photoseek.core.models import ModelSet
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.rows import CatalogRow
+
+if TYPE_CHECKING:  # the pipeline (decoders, Pillow plugins) loads with the first run, not with every search
+    from photoseek.core.indexing.pipeline import ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +223,8 @@ class Indexer:
     def _embed(self, changes: Changes, present: list[DiskFile], known: dict[str, CatalogRow],
                folders: Sequence[Folder], report: IndexReport, progress: ProgressFn | None) -> bool:
         """Embed what each model lacks. Returns False when stopped."""
+        from photoseek.core.indexing.pipeline import Pipeline
+
         s = self._settings()
         active_id = self.models.embedder.model_id
         for name, is_target in self.models.to_index():
@@ -229,15 +234,17 @@ class Indexer:
             items = plan(changes, folders=folders, present=present, known=known,
                          have_vector=self.catalog.ids_with_vector(emb.model_id),
                          without_vector=self.catalog.ids_without_vector(emb.model_id))
-            pipe = Pipeline(self.catalog, emb, self.models.vindex_for(emb), decode_workers=s.decode_workers,
-                            batch_size=s.batch_size, on_commit=self._on_commit if emb.model_id == active_id else None)
-            res = pipe.run(items, _switching(progress) if is_target else progress)
-            report.embedded += res.embedded
-            report.failed += res.failed
-            report.problems.extend(res.problems or [])
-            if res.cancelled:
-                report.cancelled = True
-                return False
+            if items:  # else no need to open (at a million photos: load) the vector index
+                pipe = Pipeline(self.catalog, emb, self.models.vindex_for(emb),
+                                decode_workers=s.decode_workers or self.models.cores(), batch_size=s.batch_size,
+                                on_commit=self._on_commit if emb.model_id == active_id else None)
+                res = pipe.run(items, _switching(progress) if is_target else progress)
+                report.embedded += res.embedded
+                report.failed += res.failed
+                report.problems.extend(res.problems or [])
+                if res.cancelled:
+                    report.cancelled = True
+                    return False
             if is_target and not self.catalog.ids_without_vector(emb.model_id, limit=1):
                 self.models.complete_switch(emb.model_id)
         return True

@@ -21,25 +21,16 @@ from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress
 from photoseek.core.errors import DecodeError
 from photoseek.core.imaging.decode import PhotoMeta, decode
 from photoseek.core.imaging.phash import HASH_VERSION, ImageHash, image_hash
+from photoseek.core.indexing.planner import WorkItem
 from photoseek.core.indexing.scanner import content_hash
 from photoseek.core.runtime.embedder import Embedder
+from photoseek.core.runtime.priority import background_process, pin_current_thread
 from photoseek.core.storage.catalog import Catalog, PhotoUpdate
 from photoseek.core.storage.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[IndexProgress], bool]
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    path: str
-    folder_id: int
-    size: int
-    mtime: float
-    photo_id: int | None = None  # the catalog row, when there is one
-    known_hash: str | None = None  # the hash stored for that row
-    has_vector: bool = False  # the row already has a vector for this model
 
 
 @dataclass
@@ -90,6 +81,7 @@ class Pipeline:
         self.on_commit = on_commit
         self.min_side = embedder.pack.preprocess.min_side
         self.save_every_s = 30.0
+        self._model: ThreadPoolExecutor  # the one below-normal thread that runs the model during run()
 
     def _prepare(self, item: WorkItem) -> _Prepared:
         res = _Prepared(item)
@@ -148,7 +140,14 @@ class Pipeline:
             eta = (total - done) / rate if rate > 0 else None
             return bool(progress(IndexProgress(IndexPhase.EMBEDDING, done, total, rate, eta)))
 
-        with ThreadPoolExecutor(self.decode_workers, thread_name_prefix="photoseek-decode") as pool:
+        # decoders and the model caller stay on the embedder's cores; the model's own workers run below normal
+        # priority (the embedder creates them so), which leaves the desktop responsive
+        cpus = (self.embedder.cpus,)
+        with (background_process(),
+              ThreadPoolExecutor(1, "photoseek-model", initializer=pin_current_thread, initargs=cpus) as model,
+              ThreadPoolExecutor(self.decode_workers, "photoseek-decode", initializer=pin_current_thread,
+                                 initargs=cpus) as pool):
+            self._model = model
             fill(pool)
             try:
                 while queue:
@@ -169,14 +168,17 @@ class Pipeline:
             finally:
                 for f in queue:
                     f.cancel()
-        if batch or side:
-            done += self._commit(batch, side, result)
+            if batch or side:
+                done += self._commit(batch, side, result)
         # at most one write per save_every_s (a watcher sends many small runs); Library.close() writes the rest
         self.vindex.save(min_interval_s=self.save_every_s)
         return result
 
     def _commit(self, batch: list[_Prepared], side: list[_Prepared], result: PipelineResult) -> int:
-        vectors = self.embedder.embed_pixels(np.stack([r.pixels for r in batch if r.pixels is not None])) if batch else None
+        vectors = None
+        if batch:
+            pixels = np.stack([r.pixels for r in batch if r.pixels is not None])
+            vectors = self._model.submit(self.embedder.embed_pixels, pixels).result()
         model_id = self.embedder.model_id
         ids: list[int] = []
         dropped: list[int] = []

@@ -8,13 +8,24 @@ catalogued photos still lack one; new and changed files come first, then known f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from photoseek.core.domain import Folder
 from photoseek.core.fs import deepest_root
-from photoseek.core.indexing.pipeline import WorkItem
 from photoseek.core.indexing.reconcile import Changes
 from photoseek.core.indexing.scanner import DiskFile
 from photoseek.core.storage.rows import CatalogRow
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    path: str
+    folder_id: int
+    size: int
+    mtime: float
+    photo_id: int | None = None  # the catalog row, when there is one
+    known_hash: str | None = None  # the hash stored for that row
+    has_vector: bool = False  # the row already has a vector for this model
 
 
 def folder_for(path: str, folders: Sequence[Folder]) -> Folder | None:

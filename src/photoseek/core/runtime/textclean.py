@@ -18,15 +18,21 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-import ftfy
-
 
 def whitespace_clean(text: str) -> str:
     return " ".join(text.split())
 
 
 def basic_clean(text: str) -> str:
-    """open_clip.tokenizer.basic_clean."""
+    """open_clip.tokenizer.basic_clean.
+
+    Printable ASCII without ``&`` is left as it is by ftfy (every fix it makes needs a non-ASCII character, a
+    control character or an HTML entity) and by ``html.unescape``, so a typical query skips importing ftfy
+    (80 ms of a cold CLI search)."""
+    if text.isascii() and text.isprintable() and "&" not in text:
+        return text.strip()
+    import ftfy
+
     text = ftfy.fix_text(text)
     text = html.unescape(html.unescape(text))
     return text.strip()

