@@ -101,7 +101,9 @@ def test_a_search_hashes_only_a_few_photos_from_disk(library: Library, monkeypat
     hits = library.find(SearchRequest(query="a cat", limit=20))
     monkeypatch.setattr(dups, "STACK_HASH_BUDGET", 2)
     first = library.duplicates.stacks(hits)
-    assert len(library.catalog.image_hashes([h.photo.id for h in hits], dups.HASH_VERSION)) == 2
+    from photoseek.core.imaging.phash import HASH_VERSION
+
+    assert len(library.catalog.image_hashes([h.photo.id for h in hits], HASH_VERSION)) == 2
     assert sum(len(s) for s in first) <= 2
     for _ in range(2):  # each search hashes two more: the stack fills in
         stacks = library.duplicates.stacks(hits)

@@ -16,15 +16,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState, SearchHit
 from photoseek.core.errors import CatalogError, DecodeError
-from photoseek.core.imaging.decode import decode
-from photoseek.core.imaging.phash import HASH_VERSION, ImageHash, distance, image_hash
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
+
+if TYPE_CHECKING:
+    from photoseek.core.imaging.phash import ImageHash
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ def star_groups(order: Sequence[int], near: dict[int, list[tuple[int, float]]], 
     """Group ids (pure): each id of ``order`` not yet taken gathers its untaken candidates (``near``: id ->
     ``(id, similarity)``) whose hashes are at most :data:`MAX_DISTANCE` bits apart. Returns ``(ids, lowest similarity)`` per group of two
     or more, members in ``order``. An id without a hash confirms nothing."""
+    from photoseek.core.imaging.phash import distance  # Pillow loads with a duplicates check, not with every search
+
     rank = {pid: i for i, pid in enumerate(order)}
     taken: set[int] = set()
     out: list[tuple[list[int], float]] = []
@@ -129,6 +133,9 @@ class Duplicates:
                ) -> dict[int, ImageHash]:
         """photo id -> perceptual hash: from the cache, else computed from the file (the first ``limit`` missing
         ones, in the given order) and cached. Files that cannot be read now get none (they confirm no group)."""
+        from photoseek.core.imaging.decode import decode  # Pillow and its plugins load only here, not per search
+        from photoseek.core.imaging.phash import HASH_VERSION, image_hash
+
         photos = list(photos)
         out = self.catalog.image_hashes([p.id for p in photos], HASH_VERSION)
         todo = [p for p in photos if p.id not in out and p.state == PhotoState.OK][:limit]
@@ -152,6 +159,8 @@ class Duplicates:
         return out
 
     def _save(self, rows: list[tuple[int, str | None, ImageHash]]) -> None:
+        from photoseek.core.imaging.phash import HASH_VERSION
+
         try:
             self.catalog.save_image_hashes(rows, HASH_VERSION)
         except CatalogError as e:  # a busy or read-only catalog: the hashes are only a cache

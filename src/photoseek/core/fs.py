@@ -66,3 +66,8 @@ def deepest_root(path: str, roots: Sequence[str]) -> str | None:
         if under(path, r) and (best is None or len(r) > len(best)):
             best = r
     return best
+
+
+def is_raw_path(path: str | os.PathLike[str]) -> bool:
+    """A camera RAW file by its extension (pure: no decoder is loaded)."""
+    return os.path.splitext(os.fspath(path))[1].lower() in RAW_EXTENSIONS

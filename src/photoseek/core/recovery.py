@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sized
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from photoseek.core.domain import IndexReport, RepairReport
-from photoseek.core.indexing.indexer import ProgressFn
 from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.storage.repair import salvage
+
+if TYPE_CHECKING:  # the pipeline (Pillow, the decoders) loads only when something is indexed
+    from photoseek.core.indexing.pipeline import ProgressFn
 
 
 class Reindexable(Protocol):

@@ -17,8 +17,8 @@ from pathlib import Path
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from photoseek.core.errors import DecodeError
-from photoseek.core.fs import PHOTO_EXTENSIONS, is_photo_path
-from photoseek.core.imaging.raw import decode_raw, is_raw_path
+from photoseek.core.fs import PHOTO_EXTENSIONS, is_photo_path, is_raw_path
+from photoseek.core.imaging.raw import decode_raw
 
 __all__ = ["PHOTO_EXTENSIONS", "Decoded", "PhotoMeta", "decode", "is_photo_path", "read_meta"]  # is_photo_path lives in fs
 

@@ -14,9 +14,12 @@ whole hash with the other's crops, so a cropped copy meets its original's crop o
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+
+if TYPE_CHECKING:  # Pillow loads when a hash is computed, not when the catalog reads stored ones
+    from PIL import Image
 
 HASH_VERSION = 2  # stored with every cached hash: a change makes old ones stale (1: the whole photo only)
 _SIZE = 32
@@ -40,6 +43,8 @@ def _dct_matrix(n: int) -> np.ndarray:
 
 def perceptual_hash(img: Image.Image) -> int:
     """The 64-bit DCT hash of an image (any mode, any size) as an unsigned integer."""
+    from PIL import Image
+
     grey = img if img.mode == "L" else img.convert("L")
     px = np.asarray(grey.resize((_SIZE, _SIZE), Image.Resampling.LANCZOS), dtype=np.float64)
     d = _dct_matrix(_SIZE)
@@ -58,6 +63,8 @@ def image_hash(img: Image.Image) -> ImageHash:
     grey = img.convert("L")
     if min(grey.size) > 4 * _SIZE:  # the hashes see 32 x 32 anyway: shrink once, not once per crop
         scale = 4 * _SIZE / min(grey.size)
+        from PIL import Image
+
         grey = grey.resize((round(grey.width * scale), round(grey.height * scale)), Image.Resampling.BOX)
     w, h = grey.size
     return tuple(perceptual_hash(grey.crop((round(left * w), round(t * h), round(r * w), round(b * h))))

@@ -23,7 +23,6 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from photoseek.core.errors import DecodeError
-from photoseek.core.fs import RAW_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +51,6 @@ class RawImage:
     taken: str | None  # EXIF date text ("2021:07:04 10:11:12"); the caller parses it like any EXIF date
     camera: str | None
     source: RawSource
-
-
-def is_raw_path(path: str | os.PathLike[str]) -> bool:
-    return os.path.splitext(os.fspath(path))[1].lower() in RAW_EXTENSIONS
 
 
 def _exif(path: Path) -> tuple[str | None, str | None]:

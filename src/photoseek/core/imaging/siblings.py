@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from photoseek.core.domain import SearchHit
-from photoseek.core.imaging.raw import is_raw_path
+from photoseek.core.fs import is_raw_path
 
 # What a camera (or phone) writes next to a RAW file: JPEG, or HEIF on newer bodies and phones.
 _DEVELOPED = (".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif")

@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from photoseek.core.domain import FileProblem
-from photoseek.core.fs import SYSTEM_DIRS, is_photo_path
-from photoseek.core.imaging.raw import is_raw_path
+from photoseek.core.fs import SYSTEM_DIRS, is_photo_path, is_raw_path
 from photoseek.core.imaging.siblings import raw_siblings, stacked_raws
 
 

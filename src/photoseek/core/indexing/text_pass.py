@@ -19,7 +19,6 @@ from pathlib import Path
 
 from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress, PhotoState, TextPassReport
 from photoseek.core.errors import CatalogError, DecodeError, ModelError
-from photoseek.core.imaging.decode import decode
 from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.runtime.ocr import TextReader
 from photoseek.core.storage.catalog import Catalog
@@ -80,6 +79,8 @@ class TextPass:
             if photo is None or photo.state is not PhotoState.OK:
                 continue  # deleted, gone missing or offline since the list was made
             try:
+                from photoseek.core.imaging.decode import decode  # Pillow loads with the pass, not per search
+
                 image = decode(path, min_side=side).image
                 reading = self.reader.read(image)
             except DecodeError as e:

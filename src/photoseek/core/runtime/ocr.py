@@ -19,12 +19,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
 
 from photoseek.core.errors import ModelError
+
+if TYPE_CHECKING:  # Pillow loads when a photo is read, not when a search imports the library
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +139,8 @@ class TextReader:
         small = img
         if max(img.size) > self.probe_side:
             small = img.copy()
+            from PIL import Image
+
             small.thumbnail((self.probe_side, self.probe_side), Image.Resampling.BILINEAR)
         probe = np.ascontiguousarray(np.asarray(small)[:, :, ::-1])
         return _boxes(engine(probe, use_det=True, use_cls=False, use_rec=False)) > 0
@@ -161,6 +165,8 @@ class TextReader:
         img = image if image.mode == "RGB" else image.convert("RGB")
         if max(img.size) > self.max_side:
             img = img.copy()
+            from PIL import Image
+
             img.thumbnail((self.max_side, self.max_side), Image.Resampling.BILINEAR)
         bgr = np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
         with self._lock:
