@@ -158,10 +158,6 @@ class Library:
         return self.model_set.embedder.model_id
 
     @property
-    def pack(self) -> ModelPack:
-        return self.model_set.embedder.pack
-
-    @property
     def embedder(self) -> Embedder:
         return self.model_set.embedder
 
