@@ -1,16 +1,11 @@
 """The relevance cutoff (photoseek.core.cutoff) measured on the first bench photo set (runtime deps only).
 
-    PYTHONPATH=src python bench/eval_cutoff.py [--pack models/basic | --pack tests/data/clip_tiny] [-v] [--tune]
+    PYTHONPATH=src python bench/eval_cutoff.py [--pack models/basic | --pack tests/data/clip_tiny] [--tune]
 
 Pack quality on both photo sets, with their sealed tune/report halves, is bench/eval_quality.py. This script keeps
 its own copy of the first set's 42 queries and its own two halves (alternating by the photo a query names), because
 the cutoff's one constant (Cutoff.min_z) was chosen on this "tune" half before eval_quality.py's split existed; the
-"held-out" half here was never looked at by that choice. It also prints top-1/top-3 for the pack, as a sanity check.
-
-Text search: every query names the photo(s) a user would expect; top-1 = the best hit is one of them, top-3 = one
-of them is among the first three. Find-similar: (a) near-duplicates: each listed photo is queried against the whole
-set plus edited copies (crop, resize, brightness, JPEG); the hit must be its own copy. (b) same category: the best
-other photo (copies excluded) must be in the same group.
+"held-out" half here was never looked at by that choice.
 
 Relevance cutoff (photoseek.core.cutoff): per query, is a relevant photo inside the matches, how many matches are
 there (median), and how often are there none. The queries are split in two halves by the photo they name (queries
@@ -89,63 +84,6 @@ QUERIES: dict[str, list[str]] = {
     "portrait of an officer": ["grace_hopper", "astronaut"],
 }
 NEAR_DUP = ["cat", "coffee_cup", "rocket_launch", "boats_sunset", "forest_path", "dahlia_flower", "kite_sky", "coins"]
-GROUPS = {
-    "flowers": FLOWERS,
-    "lake": LAKE,
-    "space": ["astronaut", "rocket_launch", "galaxies_space"],
-    "people": ["astronaut", "grace_hopper", "photographer_camera"],
-    "greenery": ["green_leaf", "meadow_grass", "leaves_raindrops", "moss_plants"],
-}
-
-
-def metrics(
-    names: list[str], img: np.ndarray, copies: np.ndarray, txt: np.ndarray, verbose: bool = False
-) -> dict[str, tuple[int, int]]:
-    """(hits, total) per metric; ``img`` [photos,D], ``copies`` [len(NEAR_DUP),D], ``txt`` [len(QUERIES),D]."""
-    qs = list(QUERIES)
-    sims = txt @ img.T
-    top1 = top3 = 0
-    for qi, q in enumerate(qs):
-        order = [names[j] for j in np.argsort(-sims[qi])]
-        good = set(QUERIES[q])
-        hit1, hit3 = order[0] in good, bool(good & set(order[:3]))
-        top1 += hit1
-        top3 += hit3
-        if verbose and not hit1:
-            print(f"  miss{'' if hit3 else ' (not in top-3)'}: {q!r} -> {order[:3]} (want {sorted(good)})")
-
-    # find-similar (a): near-duplicates among the whole set + all copies
-    gallery = np.concatenate([img, copies])
-    gnames = names + [f"{n}~copy" for n in NEAR_DUP]
-    dup_ok = 0
-    for n in NEAR_DUP:
-        s = gallery @ img[names.index(n)]
-        s[names.index(n)] = -np.inf
-        best = gnames[int(np.argmax(s))]
-        dup_ok += best == f"{n}~copy"
-        if verbose and best != f"{n}~copy":
-            print(f"  near-dup miss: {n} -> {best}")
-    # find-similar (b): same category among originals
-    cat_ok = cat_n = 0
-    for g, members in GROUPS.items():
-        for m in members:
-            s = img @ img[names.index(m)]
-            s[names.index(m)] = -np.inf
-            best = names[int(np.argmax(s))]
-            cat_n += 1
-            cat_ok += best in members
-            if verbose and best not in members:
-                print(f"  same-category miss ({g}): {m} -> {best}")
-
-    n = len(qs)
-    return {
-        "text->image top-1": (top1, n),
-        "text->image top-3": (top3, n),
-        "find-similar near-duplicate top-1": (dup_ok, len(NEAR_DUP)),
-        "find-similar same-category top-1": (cat_ok, cat_n),
-    }
-
-
 def halves() -> dict[str, int]:
     """query -> 0 (tune) or 1 (held-out): queries alternate by the first photo they name, in the order above."""
     groups: list[str] = []
@@ -221,7 +159,6 @@ def tune_grid(names: list[str], img: np.ndarray, txt: np.ndarray) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pack", default=str(ROOT / "models" / "basic"))
-    ap.add_argument("-v", "--verbose", action="store_true", help="print every miss")
     ap.add_argument("--tune", action="store_true", help="print the cutoff grid on the tune half of the queries")
     args = ap.parse_args(argv)
 
@@ -237,11 +174,8 @@ def main(argv: list[str] | None = None) -> int:
 
     qs = list(QUERIES)
     txt = emb.embed_texts(qs)
-    m = metrics(names, img, copies, txt, args.verbose)
     dt = time.perf_counter() - t0
     print(f"pack {pack.id} ({pack.name}), {len(names)} photos, {len(qs)} queries, {dt:.1f} s")
-    for k, (ok, n) in m.items():
-        print(f"{k}: {ok}/{n} = {ok / n:.1%}")
     print("relevance cutoff (relevant photo inside the matches / median number of matches / queries with none):")
     for label, per in cutoff_metrics(names, img, txt).items():
         cells = [f"{name} {inside:4.0%} / {med:g} / {none:.0%} (n={n})"

@@ -96,47 +96,20 @@ def test_raw_files_are_indexed_and_raw_jpeg_pairs_show_once(lib: Library, tmp_pa
 
 
 def test_photoseek_watch_reads_the_words_in_new_photos_when_quiet(home: Path, tmp_path: Path, make_photo) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import threading
-    import time
+    from watch_process import WatchProcess
 
     folder = tmp_path / "pics"
     make_photo(folder / "first.jpg", "red")
     with Library(home) as lib:
         lib.update_settings(read_text=True)
         lib.add_folder(folder)
-    code = ("import argparse, sys\n"
-            "from photoseek.cli import watch_cmd\n"
-            "from photoseek.core.library import Library\n"
-            "p = argparse.ArgumentParser(); watch_cmd.add_arguments(p)\n"
-            "with Library() as lib:\n"
-            "    sys.exit(watch_cmd.run(lib, p.parse_args(sys.argv[1:])))\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.Popen([sys.executable, "-u", "-c", code, "--settle", "0.5"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
-    reader.start()
-
-    def wait_for(text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(text in ln for ln in lines):
-            assert time.monotonic() < deadline, f"no {text!r} in {lines}"
-            time.sleep(0.1)
-
+    watch = WatchProcess(settle_s=0.5)
     try:
-        wait_for("read the words in 1 photo(s) (0 with text)")  # first.jpg, after the catch-up
+        watch.wait_for("read the words in 1 photo(s) (0 with text)")  # first.jpg, after the catch-up
         make_text_photos(sorted(PHOTOS.glob("*.jpg")), folder, 1)
-        wait_for("read the words in 1 photo(s) (1 with text)")
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(20) == 0
+        watch.wait_for("read the words in 1 photo(s) (1 with text)")
+        assert watch.stop(20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    reader.join(5)
+        watch.close()
     with Library(home, read_only=True) as lib:
         assert [Path(h.path).name for h in lib.search("text:moonlight42")] == ["text_000_sign.jpg"]

@@ -343,38 +343,20 @@ def _rss_mb() -> float:
 
 
 def test_watch_command_runs_until_sigterm(home: Path, tmp_path: Path, make_photo: Callable[..., Path]) -> None:
-    import signal
-    import subprocess
-    import sys
+    from watch_process import WatchProcess
 
     folder = tmp_path / "pics"
     make_photo(folder / "first.jpg", "red")
     with Library(home) as lib:
         lib.add_folder(folder)
-    code = ("import argparse, sys\n"
-            "from photoseek.cli import watch_cmd\n"
-            "from photoseek.core.library import Library\n"
-            "p = argparse.ArgumentParser(); watch_cmd.add_arguments(p)\n"
-            "with Library() as lib:\n"
-            "    sys.exit(watch_cmd.run(lib, p.parse_args(sys.argv[1:])))\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.Popen([sys.executable, "-u", "-c", code, "--settle", "0.6"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
-    reader.start()
+    watch = WatchProcess(settle_s=0.6)
     try:
-        wait_until(lambda: any("catch-up" in ln for ln in lines), what="the catch-up line")
+        watch.wait_for("catch-up", 15)
         make_photo(folder / "second.jpg", "green")
-        wait_until(lambda: any("1 new" in ln for ln in lines[1:] if "catch-up" not in ln), what="an event line")
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(15) == 0
+        watch.wait_for("1 new", 15, skip="catch-up")
+        assert watch.stop(15) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    reader.join(5)
-    text = "".join(lines)
+        text = watch.close()
     assert f"watching {folder} by events" in text and "catch-up: 1 new, 1 embedded" in text
     assert "Traceback" not in text
     with Library(home, read_only=True) as lib:
