@@ -28,6 +28,9 @@ import argparse
 import itertools
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import build_basic as b
 import numpy as np
@@ -70,17 +73,36 @@ def conse(p: np.ndarray, E: np.ndarray, k: int) -> np.ndarray:
     return norm((w[:, :, None] * E[idx]).sum(1))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--variants", default="lite0")
-    ap.add_argument("--pack", default=str(R / "models" / "basic"), help="built pack whose text model embeds queries")
-    ap.add_argument("--top", type=int, default=30)
-    args = ap.parse_args()
+@dataclass
+class Inputs:
+    """What every grid over the tune halves needs, computed once (cached in the temp folder)."""
+
+    sets: dict[str, ev.PhotoSet]  # tune halves only
+    parts: dict[str, np.ndarray]  # class-text components, [1000, 384] each
+    feats: dict[tuple[str, str], np.ndarray]  # (variant, set) -> final feature maps of photos + edited copies
+    heads: dict[str, tuple[np.ndarray, np.ndarray]]  # variant -> classifier weight, bias
+    queries: dict[str, np.ndarray]  # set -> tune queries embedded by the pack's text model
+    cached: Callable[[str, Callable[[], np.ndarray]], np.ndarray]
+    text_model: Any
+    tokenizer: Any
+
+    def score(self, n: str, emb: np.ndarray, queries: np.ndarray | None = None) -> tuple[float, ...]:
+        """(top-1, top-3, MRR, near-dup hits, same-category hits) of image embeddings [photos + copies, D]."""
+        ps = self.sets[n]
+        N = len(ps.photos)
+        t = ev.text_score(
+            ps.photos, emb[:N], ps.queries[ev.Split.TUNE], self.queries[n] if queries is None else queries
+        )
+        sim = ev.similar_score(ps, emb[:N], emb[N:])
+        return t.top1, t.top3, round(t.mrr, 3), sim["near-duplicate"][0], sim["same-category"][0]
+
+
+def prepare(variants: list[str], pack: str) -> Inputs:
     torch.set_num_threads(2)
     sets = {n: ev.load_set(n, (ev.Split.TUNE,)) for n in SETS}
     cache = dict(np.load(CACHE)) if CACHE.exists() else {}
 
-    def cached(key: str, make) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def cached(key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
         if key not in cache:
             cache[key] = make()
             np.savez(CACHE, **cache)
@@ -98,23 +120,38 @@ def main() -> None:
     parts["scene"] = cached("E_scene", lambda: b.scene_embeddings(tm, tok, names))
 
     feats, heads = {}, {}
-    for var in args.variants.split(","):
+    for var in variants:
         net = b.load_classifier(var)
         heads[var] = (net._fc.weight.detach().numpy(), net._fc.bias.detach().numpy())
-        res = b.VARIANTS[var][1]
-        cfg = PreprocessConfig.from_dict(dict(size=res, mean=b.LITE_MEAN, std=b.LITE_STD, interpolation="bicubic"))
         for n, ps in sets.items():
 
-            def run(ps: ev.PhotoSet = ps, net: torch.nn.Module = net, cfg: PreprocessConfig = cfg) -> np.ndarray:
-                ims = ps.images()
-                x = torch.from_numpy(np.stack([to_model_input(i, cfg) for i in ims + ps.edited_copies(ims)]))
+            def run(ps: ev.PhotoSet = ps, net: torch.nn.Module = net, var: str = var) -> np.ndarray:
+                x = torch.from_numpy(model_inputs(ps, b.VARIANTS[var][1]))
                 with torch.no_grad():
                     return torch.cat([net.extract_features(x[i : i + 16]) for i in range(0, len(x), 16)]).numpy()
 
             feats[var, n] = cached(f"F_{var}_{n}", run)
 
-    emb = Embedder(ModelPack.load(args.pack))
+    emb = Embedder(ModelPack.load(pack))
     queries = {n: emb.embed_texts(list(ps.queries[ev.Split.TUNE])) for n, ps in sets.items()}
+    return Inputs(sets, parts, feats, heads, queries, cached, tm, tok)
+
+
+def model_inputs(ps: ev.PhotoSet, res: int) -> np.ndarray:
+    """[photos + edited copies, 3, res, res]: the pack's preprocessing (shortest side, centre crop, Lite mean/std)."""
+    cfg = PreprocessConfig.from_dict(dict(size=res, mean=b.LITE_MEAN, std=b.LITE_STD, interpolation="bicubic"))
+    ims = ps.images()
+    return np.stack([to_model_input(i, cfg) for i in ims + ps.edited_copies(ims)])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--variants", default="lite0")
+    ap.add_argument("--pack", default=str(R / "models" / "basic"), help="built pack whose text model embeds queries")
+    ap.add_argument("--top", type=int, default=30)
+    args = ap.parse_args()
+    inp = prepare(args.variants.split(","), args.pack)
+    sets, parts, feats, heads = inp.sets, inp.parts, inp.feats, inp.heads
     rows = []
     grid = itertools.product(
         heads, (1, 2, 3), (0.0, 1.0), (0.0, 0.5, 1.0), (0.0, 0.25, 0.5, 1.0), (1, 5), (5, 10, 20), (2.0, 3.0)
@@ -122,12 +159,8 @@ def main() -> None:
     for var, depth, kw, gw, sw, views, k, T in grid:
         E = norm(parts["name"] + kw * parts[f"kind{depth}"] + gw * parts["gloss"] + sw * parts["scene"])
         out = []
-        for n, ps in sets.items():
-            e = conse(class_probs(feats[var, n], *heads[var], T, views), E, k)
-            N = len(ps.photos)
-            t = ev.text_score(ps.photos, e[:N], ps.queries[ev.Split.TUNE], queries[n])
-            sim = ev.similar_score(ps, e[:N], e[N:])
-            out += [t.top1, t.top3, round(t.mrr, 3), sim["near-duplicate"][0], sim["same-category"][0]]
+        for n in sets:
+            out += inp.score(n, conse(class_probs(feats[var, n], *heads[var], T, views), E, k))
         rows.append((var, depth, kw, gw, sw, views, k, T, *out))
     rows.sort(key=lambda r: (-(r[8] + r[13] + r[9] + r[14]), -(r[10] + r[15])))
     print(
