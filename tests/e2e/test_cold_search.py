@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,42 @@ def test_a_bad_device_setting_is_a_clear_error(home, indexed):
     exe = Path(sys.executable).parent / "photoseek"
     p = subprocess.run([exe, "search", "red"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and "unknown device 'gpu'" in p.stderr and "config.toml" in p.stderr
+
+
+# what a search may load before it asks a running PhotoSeek: the standard library and a few small modules of ours
+BEFORE_ASKING = ("numpy", "sqlite3", "onnxruntime", "tokenizers", "usearch", "babel", "photoseek.core.library",
+                 "photoseek.core.config")
+
+
+def test_a_search_asks_photoseek_watch_and_loads_nothing_heavy(home, indexed):
+    from watch_process import WatchProcess
+
+    code = (
+        "import sys, json\n"
+        "from photoseek.core import search_endpoint\n"
+        "real_ask = search_endpoint.ask\n"
+        "def ask(*a, **k):\n"
+        f"    print(json.dumps([m for m in {BEFORE_ASKING!r} if m in sys.modules]))\n"
+        "    return real_ask(*a, **k)\n"
+        "search_endpoint.ask = ask\n"
+        "from photoseek.cli.main import main\n"
+        "rc = main(['search', 'green', '--json', '-n', '1'])\n"
+        f"print(json.dumps([m for m in {BEFORE_ASKING + HEAVY!r} if m in sys.modules]))\n"
+    )
+    watch = WatchProcess(settle_s=0.5)
+    try:
+        watch.wait_for("watching 1 folder")
+        deadline = time.monotonic() + 30
+        while not (home / "search.key").exists():  # the endpoint is set up on a thread, just after the start
+            assert time.monotonic() < deadline, watch.lines
+            time.sleep(0.1)
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        before, hits_line, after = p.stdout.strip().splitlines()
+        assert json.loads(before) == []
+        assert Path(json.loads(hits_line)[0]["path"]).name == "IMG_1.jpg"
+        assert json.loads(after) == []  # the watcher answered: nothing was loaded to search here
+        assert watch.stop() == 0
+    finally:
+        watch.close()
+    assert not (home / "search.key").exists() and not (home / "search.sock").exists()

@@ -104,6 +104,7 @@ class SearchServer:
         self._lock_fd: int | None = None
         self._key = b""
         self.answered = 0  # requests answered (tests and logs)
+        self._count_lock = threading.Lock()
 
     def start(self) -> None:
         if self._thread is None:
@@ -156,8 +157,9 @@ class SearchServer:
             if not conn.poll(self.client_timeout_s):
                 return
             reply = self._respond(conn.recv_bytes(MAX_MESSAGE))
+            with self._count_lock:  # before the answer leaves: whoever reads the count after it sees this one
+                self.answered += 1
             conn.send_bytes(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
-            self.answered += 1
         except Exception as e:  # a stranger, a dropped or slow asker: it searches by itself
             log.debug("search request dropped: %s", e)
         finally:
