@@ -14,7 +14,9 @@ import pytest
 from photoseek.core.library import Library
 
 HEAVY = ("photoseek.core.indexing.pipeline", "photoseek.core.imaging.decode", "photoseek.core.watching.observers",
-         "watchdog", "PIL", "pillow_heif")
+         "watchdog", "PIL", "pillow_heif",
+         "usearch",  # a small library is searched exactly, from the flat copy of its vectors (storage.flat_vectors)
+         "photoseek.core.indexing.indexer", "photoseek.core.runtime.download", "photoseek.core.duplicates")
 
 
 @pytest.fixture
@@ -28,20 +30,32 @@ def indexed(home: Path, tmp_path: Path, make_photo) -> Path:
     return pics
 
 
-def test_a_text_search_loads_neither_the_pipeline_nor_pillow_nor_the_image_model(home, indexed):
+def test_a_text_search_loads_neither_the_pipeline_nor_pillow_nor_usearch_nor_the_image_model(home, indexed):
     code = (
         "import sys, json\n"
+        "import onnxruntime as ort\n"
+        "made = []\n"
+        "class Session(ort.InferenceSession):\n"
+        "    def __init__(self, path, *a, **k):\n"
+        "        made.append(str(path)); super().__init__(path, *a, **k)\n"
+        "ort.InferenceSession = Session\n"
         "from photoseek.cli.main import main\n"
         "rc = main(['search', 'red', '--json', '-n', '1'])\n"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+        "print(json.dumps(made))\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ)
     assert p.returncode == 0, p.stderr
-    hits_line, loaded_line = p.stdout.strip().splitlines()
+    hits_line, loaded_line, sessions_line = p.stdout.strip().splitlines()
     assert Path(json.loads(hits_line)[0]["path"]).name == "IMG_0.jpg"
     assert json.loads(loaded_line) == []
+    sessions = [Path(s) for s in json.loads(sessions_line)]
+    assert [s.parent.name for s in sessions] == ["textual"]  # the text model only (optimised and saved now)
     cached = [f.name.split(".")[0] for f in (home / "cache" / "ort").iterdir()]
     assert "tiny-textual" in cached  # optimised once for the next search
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ)
+    sessions = [Path(s) for s in json.loads(p.stdout.strip().splitlines()[-1])]
+    assert len(sessions) == 1 and sessions[0].name.startswith("tiny-textual.")  # which it loads as it is
 
 
 def test_device_flag_and_status_say_where_models_run(home, indexed):
