@@ -55,7 +55,7 @@ def test_a_text_search_loads_neither_the_pipeline_nor_pillow_nor_usearch_nor_the
     assert "tiny-textual" in cached  # optimised once for the next search
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ)
     sessions = [Path(s) for s in json.loads(p.stdout.strip().splitlines()[-1])]
-    assert len(sessions) == 1 and sessions[0].name.startswith("tiny-textual.")  # which it loads as it is
+    assert len(sessions) == 1 and sessions[0].parent.name.startswith("tiny-textual.")  # which it loads as it is
 
 
 def test_device_flag_and_status_say_where_models_run(home, indexed):

@@ -31,6 +31,7 @@ from photoseek.core.domain import SearchRequest, Sort
 from photoseek.core.errors import PhotoSeekError, QueryError
 from photoseek.core.query_filters import read_query
 from photoseek.core.search_endpoint import MAX_MESSAGE, PROTOCOL, Endpoint
+from photoseek.core.text_query import MatchMode, split_text_query
 
 if TYPE_CHECKING:
     from photoseek.core.library import Library
@@ -72,12 +73,20 @@ def answer(lib: Library, req: dict[str, Any]) -> dict[str, Any]:
     Raises what :meth:`Library.find` raises."""
     r = to_search_request(req)
     filters = None
+    model = None
     if r.similar_to is None:
+        if split_text_query(r.query).mode is not MatchMode.WORDS:
+            model = lib.embedder
+            model.warm_text()  # the text model loads while the query, catalog and tokenizer are read
         q = read_query(r.query, locale=r.locale)
         filters = {"active": q.active, "text": q.text, "camera": q.camera,
                    "dates": q.dates.label if q.dates is not None else None}
     note = lib.model_set.provider().note or None
-    hits = lib.find(r)
+    try:
+        hits = lib.find(r)
+    finally:
+        if model is not None:
+            model.settle()  # a query that needed no model after all (a date alone, an error) must not leave it half made
     # why nothing was found needs the indexed count, which is not free on a large library: only then
     indexed = lib.status().indexed if not hits else None
     return {"format": PROTOCOL, "hits": [h.to_json() for h in hits], "filters": filters, "indexed": indexed,
