@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -86,9 +87,9 @@ BEFORE_ASKING = ("numpy", "sqlite3", "onnxruntime", "tokenizers", "usearch", "ba
                  "photoseek.core.config")
 
 
-def test_a_search_asks_photoseek_watch_and_loads_nothing_heavy(home, indexed):
-    from watch_process import WatchProcess
-
+def _search_asking_a_holder(home: Path) -> None:
+    """A CLI search, as a terminal runs it, while another process holds the library: the holder answers it, and
+    before it asked, the search had loaded nothing heavy."""
     code = (
         "import sys, json\n"
         "from photoseek.core import search_endpoint\n"
@@ -101,20 +102,43 @@ def test_a_search_asks_photoseek_watch_and_loads_nothing_heavy(home, indexed):
         "rc = main(['search', 'green', '--json', '-n', '1'])\n"
         f"print(json.dumps([m for m in {BEFORE_ASKING + HEAVY!r} if m in sys.modules]))\n"
     )
+    deadline = time.monotonic() + 60
+    while not (home / "search.key").exists():  # the endpoint is set up on a thread, just after the start
+        assert time.monotonic() < deadline, "the holder never served"
+        time.sleep(0.1)
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr
+    before, hits_line, after = p.stdout.strip().splitlines()
+    assert json.loads(before) == []
+    assert Path(json.loads(hits_line)[0]["path"]).name == "IMG_1.jpg"
+    assert json.loads(after) == []  # the holder answered: nothing was loaded to search here
+
+
+def test_photoseek_watch_answers_a_search_that_loads_nothing_heavy(home, indexed):
+    from watch_process import WatchProcess
+
     watch = WatchProcess(settle_s=0.5)
     try:
         watch.wait_for("watching 1 folder")
-        deadline = time.monotonic() + 30
-        while not (home / "search.key").exists():  # the endpoint is set up on a thread, just after the start
-            assert time.monotonic() < deadline, watch.lines
-            time.sleep(0.1)
-        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, p.stderr
-        before, hits_line, after = p.stdout.strip().splitlines()
-        assert json.loads(before) == []
-        assert Path(json.loads(hits_line)[0]["path"]).name == "IMG_1.jpg"
-        assert json.loads(after) == []  # the watcher answered: nothing was loaded to search here
+        _search_asking_a_holder(home)
         assert watch.stop() == 0
     finally:
         watch.close()
+    assert not (home / "search.key").exists() and not (home / "search.sock").exists()
+
+
+@pytest.mark.slow
+def test_the_desktop_app_answers_a_search_that_loads_nothing_heavy(home, indexed, tmp_path):
+    log = tmp_path / "gui.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    with log.open("wb") as out:
+        gui = subprocess.Popen([Path(sys.executable).parent / "photoseek"], stdout=out, stderr=subprocess.STDOUT,
+                               env={**env, "QT_QPA_PLATFORM": "offscreen"})
+    try:
+        _search_asking_a_holder(home)
+        assert "answering searches on" in log.read_text()
+    finally:
+        gui.send_signal(signal.SIGTERM)  # the app closes its window on SIGTERM
+        assert gui.wait(60) == 0, log.read_text()
     assert not (home / "search.key").exists() and not (home / "search.sock").exists()
