@@ -87,8 +87,8 @@ def answer(lib: Library, req: dict[str, Any]) -> dict[str, Any]:
     finally:
         if model is not None:
             model.settle()  # a query that needed no model after all (a date alone, an error) must not leave it half made
-    # why nothing was found needs the indexed count, which is not free on a large library: only then
-    indexed = lib.status().indexed if not hits else None
+    # why nothing was found: "nothing indexed yet" needs only whether there are vectors (not status(): it counts)
+    indexed = len(lib.vindex) if not hits else None
     return {"format": PROTOCOL, "hits": [h.to_json() for h in hits], "filters": filters, "indexed": indexed,
             "note": note}
 
