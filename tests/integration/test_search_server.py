@@ -163,3 +163,20 @@ def test_a_second_holder_waits_and_takes_over_when_the_first_goes(holder, home):
             assert second.answered == 1
         finally:
             second.stop()
+
+
+def test_a_library_too_deep_for_a_socket_path_is_served_from_a_private_folder(home, tmp_path):
+    deep = tmp_path / ("a-long-folder-name-" * 7) / "library"
+    deep.mkdir(parents=True)
+    (deep / "config.toml").write_text('model = "tiny"\nread_text = false\n')
+    with Library(deep) as lib:
+        server = SearchServer(lib)
+        server.start()
+        try:
+            assert server.serving.wait(10)
+            assert not (deep / "search.sock").exists() and os.path.exists(server.endpoint.address)
+            got = ask(deep, {"command": "search", "query": "red"})
+            assert got is not None and got["hits"] == [] and got["indexed"] == 0
+        finally:
+            server.stop()
+    assert not os.path.exists(server.endpoint.address)

@@ -80,17 +80,19 @@ class Endpoint:
         return st.st_uid == os.getuid() and (st.st_mode & 0o077) == 0 and not os.path.islink(d)
 
 
-def environment_locale() -> str | None:
-    """The locale whose month names a query's dates may use: the first of LANGUAGE (its first entry), LC_ALL,
-    LC_TIME and LANG that is set, e.g. "de_DE.UTF-8" (the date reader drops the encoding). The CLI sends it with
-    every search, in process or to a holder, so both read "März 2019" alike whatever the holder's environment."""
+def environment_locale() -> str:
+    """The locale whose month names and weeks a query's dates use, as Babel reads the environment: the first of
+    LANGUAGE (its first entry), LC_ALL, LC_TIME and LANG that is set, e.g. "de_DE.UTF-8" (the date reader drops
+    the encoding); C and POSIX are "en_US_POSIX"; "C" when none is set (no locale: English names, weeks from
+    Monday). The CLI sends it with every search, in process or to a holder, so both read "März 2019" alike
+    whatever the holder's own environment."""
     for name in LOCALE_VARIABLES:
         value = os.environ.get(name, "")
         if name == "LANGUAGE":
             value = value.split(":")[0]
         if value:
-            return None if value in ("C", "POSIX") or value.startswith("C.") else value
-    return None
+            return "en_US_POSIX" if value.split(".")[0] in ("C", "POSIX") else value
+    return "C"
 
 
 def ask(home: str | os.PathLike[str], request: dict[str, Any], *, connect_timeout: float = CONNECT_TIMEOUT_S,
