@@ -97,8 +97,8 @@ class VectorIndex:
         self.open()
 
     def _new(self) -> Any:
-        return _usearch()(ndim=self.dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD,
-                     expansion_search=EXPANSION_SEARCH)
+        return _usearch()(ndim=self.dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY,
+                          expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
 
     def __len__(self) -> int:
         with self._lock:
