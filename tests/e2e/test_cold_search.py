@@ -83,8 +83,8 @@ def test_a_bad_device_setting_is_a_clear_error(home, indexed):
 
 
 # what a search may load before it asks a running PhotoSeek: the standard library and a few small modules of ours
-BEFORE_ASKING = ("numpy", "sqlite3", "onnxruntime", "tokenizers", "usearch", "babel", "photoseek.core.library",
-                 "photoseek.core.config")
+BEFORE_ASKING = ("numpy", "sqlite3", "onnxruntime", "tokenizers", "usearch", "babel", "platformdirs", "tomli_w",
+                 "photoseek.core.library", "photoseek.core.config")
 
 
 def _search_asking_a_holder(home: Path) -> None:
