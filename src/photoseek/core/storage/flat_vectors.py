@@ -4,12 +4,14 @@ Up to :data:`FLAT_MAX` photos, scoring every vector costs a few milliseconds and
 vector index answers such libraries by :func:`exact_top_k` whichever process asks: the desktop app over its
 in-memory index, a cold `photoseek search` over this file, memory-mapped, without importing USearch at all
 (its import, with the HTTP and progress-bar modules it pulls in, costs a cold search more than the scoring).
-Both compute the same scores from the same float16 values in the same order, so their results are identical.
+Both compute the same scores from the same values (the index's float16 vectors, widened to float32) in the same
+order, so their results are identical.
 
-File ``<model_id>.f16``, written next to the index whenever it is saved at or under :data:`FLAT_MAX` vectors:
+File ``<model_id>.flat``, written next to the index whenever it is saved at or under :data:`FLAT_MAX` vectors:
 a 32-byte header (magic ``PSVECTOR``, format :data:`FLAT_FORMAT`, dim, count, catalog version as little-endian
-u32, u32, u64, u64), the keys (u64) in the index's own order, then the vectors (float16, row by row). A reader
-uses it only when its header matches the sidecar's count and version; otherwise it opens the USearch index.
+u32, u32, u64, u64), the keys (u64) in the index's own order, then the vectors as float32, row by row: twice
+the bytes of float16, but a cold search scores the mapped file as it is instead of converting every vector first.
+A reader uses it only when its header matches the sidecar's count and version; otherwise it opens the index.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 FLAT_FORMAT = 1
-FLAT_MAX = 16_384  # vectors scored exactly (512-d: 16 MB on disk, 32 MB as float32 in the process that searches)
+FLAT_MAX = 16_384  # vectors scored exactly (512-d: 32 MB on disk at most, mapped, not copied, by a cold search)
 _MAGIC = b"PSVECTOR"
 _HEADER = struct.Struct("<8sIIQQ")
 _CHUNK = 1024  # query rows scored at once by a batch search (1024 x 16k float32 = 64 MB)
@@ -51,8 +53,8 @@ def exact_top_k(keys: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int
 def write_flat(path: Path, keys: np.ndarray, vectors: np.ndarray, version: int) -> None:
     """Write the copy atomically (temp file, fsync, rename); the caller writes the sidecar afterwards."""
     keys = np.ascontiguousarray(keys, dtype="<u8")
-    vecs = np.ascontiguousarray(vectors, dtype="<f2")
-    tmp = path.with_suffix(".f16.tmp")
+    vecs = np.ascontiguousarray(vectors, dtype="<f4")
+    tmp = path.with_suffix(".flat.tmp")
     with open(tmp, "wb") as f:
         f.write(_HEADER.pack(_MAGIC, FLAT_FORMAT, vecs.shape[1], len(keys), version))
         f.write(keys.tobytes())
@@ -67,9 +69,8 @@ class FlatVectors:
 
     def __init__(self, keys: np.ndarray, vectors: np.ndarray, keep: Any) -> None:
         self._keys = keys
-        self._vectors = vectors  # float16, memory-mapped
+        self._vectors = vectors  # float32, memory-mapped
         self._keep = keep  # the mmap the arrays view
-        self._f32: np.ndarray | None = None
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         self.ndim = vectors.shape[1]
 
@@ -84,13 +85,13 @@ class FlatVectors:
                 magic, fmt, d, n, v = _HEADER.unpack(f.read(_HEADER.size))
                 if (magic, fmt, d, n, v) != (_MAGIC, FLAT_FORMAT, dim, count, version):
                     return None
-                if size != _HEADER.size + n * 8 + n * d * 2 or n == 0:
+                if size != _HEADER.size + n * 8 + n * d * 4 or n == 0:
                     return None
                 mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError, struct.error):
             return None
         keys = np.frombuffer(mm, dtype="<u8", count=n, offset=_HEADER.size)
-        vecs = np.frombuffer(mm, dtype="<f2", count=n * d, offset=_HEADER.size + n * 8).reshape(n, d)
+        vecs = np.frombuffer(mm, dtype="<f4", count=n * d, offset=_HEADER.size + n * 8).reshape(n, d)
         return cls(keys, vecs, mm)
 
     def __len__(self) -> int:
@@ -101,10 +102,8 @@ class FlatVectors:
         return self._keys
 
     def vectors(self) -> np.ndarray:
-        """Every vector as float32, in key order of the file (converted once)."""
-        if self._f32 is None:
-            self._f32 = self._vectors.astype(np.float32)
-        return self._f32
+        """Every vector ([n, dim] float32, read-only), in the file's order."""
+        return self._vectors
 
     def _rows(self, keys: np.ndarray) -> np.ndarray:
         """Row of each key, -1 where the key is not stored."""
@@ -122,11 +121,11 @@ class FlatVectors:
         """Like USearch: one key -> its vector or None; an array -> [n, dim], or a list with None for absent keys."""
         if isinstance(keys, (int, np.integer)):
             row = int(self._rows(np.asarray([keys], dtype=np.uint64))[0])
-            return None if row < 0 else self._vectors[row].astype(np.float32)
+            return None if row < 0 else self._vectors[row].copy()
         rows = self._rows(np.asarray(keys, dtype=np.uint64))
         if (rows >= 0).all():
-            return self._vectors[rows].astype(np.float32)
-        return [None if r < 0 else self._vectors[r].astype(np.float32) for r in rows]
+            return self._vectors[rows]
+        return [None if r < 0 else self._vectors[r].copy() for r in rows]
 
     def search(self, queries: np.ndarray, k: int, exact: bool = True) -> Matches:
         """Exact top ``k`` for one query ([k] keys/distances) or a batch ([n, k]); distance = 1 - inner product."""

@@ -51,7 +51,7 @@ def _usearch() -> Any:
 
 
 # <model_id>.usearch.json: {format, model_id, dim, count, version, flat}; none before 1; 2: the index holds f16
-# vectors. ``flat`` (true when <model_id>.f16 was written with it) needs no new format: a reader that ignores it
+# vectors. ``flat`` (true when <model_id>.flat was written with it) needs no new format: a reader that ignores it
 # opens the index, and a writer that does not know it leaves it out, so the flat copy is not trusted.
 SIDECAR_FORMAT = 2
 # HNSW graph: links per node and candidate-list sizes while building and searching. f16 halves memory and builds
@@ -84,7 +84,7 @@ class VectorIndex:
         self.writable = writable
         self.path = folder / f"{model_id}.usearch"
         self.meta_path = folder / f"{model_id}.usearch.json"
-        self.flat_path = folder / f"{model_id}.f16"
+        self.flat_path = folder / f"{model_id}.flat"
         self._lock = threading.RLock()
         self._index: Any = None  # a USearch Index, or the memory-mapped FlatVectors of a small read-only library
         self._viewing = False  # the saved file memory-mapped (read-only) rather than loaded
