@@ -75,12 +75,12 @@ def answer(lib: Library, req: dict[str, Any]) -> dict[str, Any]:
     filters = None
     model = None
     if r.similar_to is None:
-        if split_text_query(r.query).mode is not MatchMode.WORDS:
-            model = lib.embedder
-            model.warm_text()  # the text model loads while the query, catalog and tokenizer are read
         q = read_query(r.query, locale=r.locale)
         filters = {"active": q.active, "text": q.text, "camera": q.camera,
                    "dates": q.dates.label if q.dates is not None else None}
+        if q.text.strip() and split_text_query(r.query).mode is not MatchMode.WORDS:  # not a date alone, not words
+            model = lib.embedder
+            model.warm_text()  # the text model loads while the catalog and the tokenizer are read
     note = lib.model_set.provider().note or None
     try:
         hits = lib.find(r)
