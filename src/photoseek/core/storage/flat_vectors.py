@@ -19,6 +19,7 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -50,15 +51,23 @@ def exact_top_k(keys: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int
     return keys[top][order].astype(np.uint64), scores[top][order].astype(np.float32)
 
 
-def write_flat(path: Path, keys: np.ndarray, vectors: np.ndarray, version: int) -> None:
-    """Write the copy atomically (temp file, fsync, rename); the caller writes the sidecar afterwards."""
+def write_flat(path: Path, keys: np.ndarray, rows: Callable[[np.ndarray], np.ndarray], version: int,
+               chunk: int = 4096) -> None:
+    """Write the copy atomically (temp file, fsync, rename); the caller writes the sidecar afterwards.
+    ``rows(keys)`` gives the vectors of some keys: they are fetched and written a chunk at a time, so saving
+    does not hold a second copy of every vector in memory."""
     keys = np.ascontiguousarray(keys, dtype="<u8")
-    vecs = np.ascontiguousarray(vectors, dtype="<f4")
     tmp = path.with_suffix(".flat.tmp")
+    dim = 0
     with open(tmp, "wb") as f:
-        f.write(_HEADER.pack(_MAGIC, FLAT_FORMAT, vecs.shape[1], len(keys), version))
+        f.write(b"\0" * _HEADER.size)  # the header, once the dimension is known
         f.write(keys.tobytes())
-        f.write(vecs.tobytes())
+        for i in range(0, len(keys), chunk):
+            vecs = np.ascontiguousarray(rows(keys[i : i + chunk]), dtype="<f4")
+            dim = vecs.shape[1]
+            f.write(vecs.tobytes())
+        f.seek(0)
+        f.write(_HEADER.pack(_MAGIC, FLAT_FORMAT, dim, len(keys), version))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)

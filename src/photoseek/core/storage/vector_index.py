@@ -200,8 +200,9 @@ class VectorIndex:
         if not 0 < len(self._index) <= FLAT_MAX:
             self.flat_path.unlink(missing_ok=True)
             return False
-        keys, vecs = self._everything()
-        write_flat(self.flat_path, keys, vecs, self._version)
+        keys = np.asarray(self._index.keys, dtype=np.uint64)
+        write_flat(self.flat_path, keys, lambda some: np.asarray(self._index.get(some), dtype=np.float32),
+                   self._version)
         return True
 
     def _everything(self) -> tuple[np.ndarray, np.ndarray]:
