@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,9 @@ import pytest
 from photoseek.core.library import Library
 
 HEAVY = ("photoseek.core.indexing.pipeline", "photoseek.core.imaging.decode", "photoseek.core.watching.observers",
-         "watchdog", "PIL", "pillow_heif")
+         "watchdog", "PIL", "pillow_heif",
+         "usearch",  # a small library is searched exactly, from the flat copy of its vectors (storage.flat_vectors)
+         "photoseek.core.indexing.indexer", "photoseek.core.runtime.download", "photoseek.core.duplicates")
 
 
 @pytest.fixture
@@ -27,20 +31,32 @@ def indexed(home: Path, tmp_path: Path, make_photo) -> Path:
     return pics
 
 
-def test_a_text_search_loads_neither_the_pipeline_nor_pillow_nor_the_image_model(home, indexed):
+def test_a_text_search_loads_neither_the_pipeline_nor_pillow_nor_usearch_nor_the_image_model(home, indexed):
     code = (
         "import sys, json\n"
+        "import onnxruntime as ort\n"
+        "made = []\n"
+        "class Session(ort.InferenceSession):\n"
+        "    def __init__(self, path, *a, **k):\n"
+        "        made.append(str(path)); super().__init__(path, *a, **k)\n"
+        "ort.InferenceSession = Session\n"
         "from photoseek.cli.main import main\n"
         "rc = main(['search', 'red', '--json', '-n', '1'])\n"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+        "print(json.dumps(made))\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ)
     assert p.returncode == 0, p.stderr
-    hits_line, loaded_line = p.stdout.strip().splitlines()
+    hits_line, loaded_line, sessions_line = p.stdout.strip().splitlines()
     assert Path(json.loads(hits_line)[0]["path"]).name == "IMG_0.jpg"
     assert json.loads(loaded_line) == []
+    sessions = [Path(s) for s in json.loads(sessions_line)]
+    assert [s.parent.name for s in sessions] == ["textual"]  # the text model only (optimised and saved now)
     cached = [f.name.split(".")[0] for f in (home / "cache" / "ort").iterdir()]
     assert "tiny-textual" in cached  # optimised once for the next search
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ)
+    sessions = [Path(s) for s in json.loads(p.stdout.strip().splitlines()[-1])]
+    assert len(sessions) == 1 and sessions[0].parent.name.startswith("tiny-textual.")  # which it loads as it is
 
 
 def test_device_flag_and_status_say_where_models_run(home, indexed):
@@ -64,3 +80,65 @@ def test_a_bad_device_setting_is_a_clear_error(home, indexed):
     exe = Path(sys.executable).parent / "photoseek"
     p = subprocess.run([exe, "search", "red"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and "unknown device 'gpu'" in p.stderr and "config.toml" in p.stderr
+
+
+# what a search may load before it asks a running PhotoSeek: the standard library and a few small modules of ours
+BEFORE_ASKING = ("numpy", "sqlite3", "onnxruntime", "tokenizers", "usearch", "babel", "platformdirs", "tomli_w",
+                 "photoseek.core.library", "photoseek.core.config")
+
+
+def _search_asking_a_holder(home: Path) -> None:
+    """A CLI search, as a terminal runs it, while another process holds the library: the holder answers it, and
+    before it asked, the search had loaded nothing heavy."""
+    code = (
+        "import sys, json\n"
+        "from photoseek.core import search_endpoint\n"
+        "real_ask = search_endpoint.ask\n"
+        "def ask(*a, **k):\n"
+        f"    print(json.dumps([m for m in {BEFORE_ASKING!r} if m in sys.modules]))\n"
+        "    return real_ask(*a, **k)\n"
+        "search_endpoint.ask = ask\n"
+        "from photoseek.cli.main import main\n"
+        "rc = main(['search', 'green', '--json', '-n', '1'])\n"
+        f"print(json.dumps([m for m in {BEFORE_ASKING + HEAVY!r} if m in sys.modules]))\n"
+    )
+    deadline = time.monotonic() + 60
+    while not (home / "search.key").exists():  # the endpoint is set up on a thread, just after the start
+        assert time.monotonic() < deadline, "the holder never served"
+        time.sleep(0.1)
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr
+    before, hits_line, after = p.stdout.strip().splitlines()
+    assert json.loads(before) == []
+    assert Path(json.loads(hits_line)[0]["path"]).name == "IMG_1.jpg"
+    assert json.loads(after) == []  # the holder answered: nothing was loaded to search here
+
+
+def test_photoseek_watch_answers_a_search_that_loads_nothing_heavy(home, indexed):
+    from watch_process import WatchProcess
+
+    watch = WatchProcess(settle_s=0.5)
+    try:
+        watch.wait_for("watching 1 folder")
+        _search_asking_a_holder(home)
+        assert watch.stop() == 0
+    finally:
+        watch.close()
+    assert not (home / "search.key").exists() and not (home / "search.sock").exists()
+
+
+@pytest.mark.slow
+def test_the_desktop_app_answers_a_search_that_loads_nothing_heavy(home, indexed, tmp_path):
+    log = tmp_path / "gui.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    with log.open("wb") as out:
+        gui = subprocess.Popen([Path(sys.executable).parent / "photoseek"], stdout=out, stderr=subprocess.STDOUT,
+                               env={**env, "QT_QPA_PLATFORM": "offscreen"})
+    try:
+        _search_asking_a_holder(home)
+        assert "answering searches on" in log.read_text()
+    finally:
+        gui.send_signal(signal.SIGTERM)  # the app closes its window on SIGTERM
+        assert gui.wait(60) == 0, log.read_text()
+    assert not (home / "search.key").exists() and not (home / "search.sock").exists()

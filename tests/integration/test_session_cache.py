@@ -12,7 +12,7 @@ from PIL import Image
 
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
-from photoseek.core.runtime.session_cache import CACHE_FORMAT, SessionCache, cache_key
+from photoseek.core.runtime.session_cache import CACHE_FORMAT, GRAPH, WEIGHTS, SessionCache, cache_key
 from tiny_pack import COLORS
 
 
@@ -30,16 +30,19 @@ def test_first_use_writes_each_model_once_and_the_copy_gives_the_same_vectors(tm
     cache = SessionCache(tmp_path / "ort")
     first = Embedder(pack, threads=1, cache=cache)
     img, txt = _embed(first)
-    files = sorted(p.name for p in (tmp_path / "ort").iterdir())
-    assert [f.split(".")[0] for f in files] == ["tiny-textual", "tiny-visual"]
-    assert all(f".f{CACHE_FORMAT}." in f for f in files)
-    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "ort").iterdir()}
+    copies = sorted((tmp_path / "ort").iterdir())
+    assert [c.name.split(".")[0] for c in copies] == ["tiny-textual", "tiny-visual"]
+    assert all(f".f{CACHE_FORMAT}." in c.name for c in copies)
+    for c in copies:  # the graph, and the weights apart (memory-mapped when loaded)
+        assert sorted(f.name for f in c.iterdir()) == [GRAPH, WEIGHTS]
+        assert (c / WEIGHTS).stat().st_size > (c / GRAPH).stat().st_size
+    stamps = {p: p.stat().st_mtime_ns for c in copies for p in c.iterdir()}
 
     second = Embedder(pack, threads=1, cache=cache)
     img2, txt2 = _embed(second)
     np.testing.assert_allclose(img2, img, atol=1e-5)
     np.testing.assert_allclose(txt2, txt, atol=1e-5)
-    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "ort").iterdir()} == stamps  # reused, not rewritten
+    assert {p: p.stat().st_mtime_ns for c in copies for p in c.iterdir()} == stamps  # reused, not rewritten
 
 
 def test_a_text_query_never_loads_the_image_model(tmp_path, pack):
@@ -52,10 +55,20 @@ def test_a_damaged_copy_is_rebuilt(tmp_path, pack):
     cache = SessionCache(tmp_path / "ort")
     _, txt = _embed(Embedder(pack, threads=1, cache=cache))
     copy = next((tmp_path / "ort").glob("tiny-textual.*"))
-    copy.write_bytes(b"not a model")
+    (copy / WEIGHTS).write_bytes(b"not the weights")
     _, txt2 = _embed(Embedder(pack, threads=1, cache=cache))
     np.testing.assert_allclose(txt2, txt, atol=1e-5)
-    assert copy.stat().st_size > 1000
+    assert (copy / WEIGHTS).stat().st_size > 1000
+    _, txt3 = _embed(Embedder(pack, threads=1, cache=cache))  # and the rebuilt copy loads
+    np.testing.assert_allclose(txt3, txt, atol=1e-5)
+
+
+def test_a_copy_of_the_previous_format_is_replaced(tmp_path, pack):
+    old = tmp_path / "ort" / "tiny-textual.f1.0123456789abcdef0123.onnx"
+    old.parent.mkdir()
+    old.write_bytes(b"a single-file copy")
+    Embedder(pack, threads=1, cache=SessionCache(tmp_path / "ort")).embed_texts(["x"])
+    assert [p.name.split(".")[1] for p in (tmp_path / "ort").iterdir()] == [f"f{CACHE_FORMAT}"]
 
 
 def test_the_key_follows_format_onnxruntime_and_the_model_file(tmp_path, pack):

@@ -33,3 +33,17 @@ def test_companions_on_disk_are_found_once_per_folder(tmp_path):
     keep, pairs = drop_stacked([str(p) for p in sorted(tmp_path.iterdir())])
     assert sorted(keep) == sorted(str(tmp_path / n) for n in ("IMG_1.JPG", "IMG_2.JPG", "IMG_3.nef"))
     assert pairs == {str(tmp_path / "IMG_1.CR2"): jpg1}
+
+
+def test_companions_match_names_without_case_among_many_other_files(tmp_path):
+    from photoseek.core.imaging.siblings import raw_companions
+
+    for i in range(300):  # a big folder: only the names sharing a stem with a result are looked at
+        (tmp_path / f"DSC_{i:04d}.JPG").write_bytes(b"x")
+    for name in ("img_7.nef", "IMG_7.JPG", "IMG_7_edit.CR2", "IMG_8.jpeg", "img_8.JPG", "IMG_8.ARW", ".IMG_9.CR2",
+                 "IMG_9.heic"):
+        (tmp_path / name).write_bytes(b"x")
+    wanted = ("IMG_7.JPG", "IMG_8.jpeg", "img_8.JPG", "IMG_9.heic", "DSC_0001.JPG")
+    got = raw_companions([str(tmp_path / n) for n in wanted])
+    assert got == {str(tmp_path / "IMG_7.JPG"): str(tmp_path / "img_7.nef"),  # IMG_7_edit.CR2 is another photo
+                   str(tmp_path / "IMG_8.jpeg"): str(tmp_path / "IMG_8.ARW")}  # of two JPEGs, the first by name

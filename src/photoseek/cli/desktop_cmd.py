@@ -9,7 +9,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from photoseek.core import desktop
 from photoseek.core.errors import PhotoSeekError
 
 COMMAND = "install-desktop"
@@ -25,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(a: argparse.Namespace) -> int:
+    from photoseek.core import desktop  # subprocess, file templates: not for the other commands
+
     try:
         if a.uninstall:
             report = desktop.uninstall(a.data_dir)

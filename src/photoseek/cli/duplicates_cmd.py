@@ -8,10 +8,12 @@ import json
 import os
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState
-from photoseek.core.library import Library
+
+if TYPE_CHECKING:
+    from photoseek.core.library import Library
 
 
 def _similarity(text: str) -> float:

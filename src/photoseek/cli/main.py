@@ -329,7 +329,7 @@ COMMANDS = {
     "folders": cmd_folders,
     "index": cmd_index,
     "search": search_cmd.cmd_search,
-    "similar": search_cmd.cmd_similar,
+    "similar": search_cmd.cmd_search,
     "status": cmd_status,
     "models": cmd_models,
     "watch": cmd_watch,
@@ -351,6 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.action = "list"
     lib = None
     try:
+        if a.command in search_cmd.SEARCH_COMMANDS and (rc := search_cmd.ask_holder(a)) is not None:
+            return rc  # answered by the desktop app or `photoseek watch`, which hold the library and its models
         if a.command == "repair":  # before opening the library: a damaged catalog may not open at all
             return repair_cmd.run(a, _Progress(False))
         # a terminal index run may use every core; the desktop app leaves one free for the window
@@ -358,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from photoseek.core.library import Library
 
         lib = Library(a.library, model=a.model, read_only=a.command in READ_ONLY, threads=threads, device=a.device)
-        if a.command in ("index", "watch", "search", "similar") and (note := lib.model_set.provider().note):
+        if a.command in ("index", "watch") and (note := lib.model_set.provider().note):  # a search prints its own
             print(f"photoseek: {note}", file=sys.stderr)
         return COMMANDS[a.command](lib, a)
     except PhotoSeekError as e:

@@ -16,18 +16,20 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoseek.core.errors import Cancelled
-from photoseek.core.library import DownloadPhase, DownloadProgress, Library
+
+if TYPE_CHECKING:  # the library loads when a command runs, not to build the parser (a search must not pay)
+    from photoseek.core.library import DownloadPhase, DownloadProgress, Library
 
 EXIT_OK, EXIT_INTERRUPTED = 0, 130
-IndexCommand = Callable[[Library, argparse.Namespace], int]
+IndexCommand = Callable[["Library", argparse.Namespace], int]
 
-_PHASE_TEXT = {
-    DownloadPhase.VERIFYING: "Verified every file against the checksums the server declares.",
-    DownloadPhase.QUANTIZING: "Converting to int8 (faster search and indexing; --fp32 keeps full precision)...",
-    DownloadPhase.INSTALLING: "Installing...",
+_PHASE_TEXT = {  # by DownloadPhase value
+    "verifying": "Verified every file against the checksums the server declares.",
+    "quantizing": "Converting to int8 (faster search and indexing; --fp32 keeps full precision)...",
+    "installing": "Installing...",
 }
 
 
@@ -81,7 +83,7 @@ class _Bar:
         if p.phase != self.phase:
             self.phase = p.phase
             self.close()
-            if p.phase == DownloadPhase.DOWNLOADING and not self.quiet:
+            if p.phase == "downloading" and not self.quiet:
                 from tqdm import tqdm
 
                 self.bar = tqdm(desc="Downloading", total=p.total, initial=p.done, unit="B", unit_scale=True,

@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable
 
 from photoseek.core.domain import IndexProgress, RepairReport
-from photoseek.core.library import Library
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +22,8 @@ def run(a: argparse.Namespace, progress: Callable[[IndexProgress], bool] | None 
     say = None if a.json else (lambda msg: print(f"  {msg}", file=sys.stderr))
     if not a.json:
         print("Checking the catalog...", file=sys.stderr)
+    from photoseek.core.library import Library
+
     report = Library.repair(a.library, progress, log=say)
     if a.json:
         print(json.dumps(_as_json(report)))

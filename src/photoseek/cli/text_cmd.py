@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoseek.core.domain import IndexProgress, TextPassReport, TextStatus
-from photoseek.core.library import Library
+
+if TYPE_CHECKING:
+    from photoseek.core.library import Library
 
 
 def read_text(lib: Library, progress: Callable[[IndexProgress], bool]) -> TextPassReport | None:

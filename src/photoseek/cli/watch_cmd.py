@@ -76,8 +76,9 @@ def _read_text(lib: Library, printer: _Printer, keep_going: Callable[[], bool]) 
                               f"read the words in {r.read} photo(s) ({r.with_text} with text){failed}"))
 
 
-def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None) -> int:
-    """Watch until SIGINT/SIGTERM. Returns the exit status (0 on a clean stop, 1 if the watcher failed)."""
+def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None, serve: bool = True) -> int:
+    """Watch until SIGINT/SIGTERM. Returns the exit status (0 on a clean stop, 1 if the watcher failed).
+    ``serve``: answer other processes' searches meanwhile (:class:`SearchServer`)."""
     out = out or sys.stdout
     stop = threading.Event()
     previous: dict[int, object] = {}
@@ -89,7 +90,13 @@ def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None) ->
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, on_signal)
     printer = _Printer(out)
+    # while it watches, it answers `photoseek search` from other terminals with its loaded models
+    from photoseek.core.search_server import SearchServer  # not imported to build the CLI's parser
+
+    server = SearchServer(lib) if serve else None
     try:
+        if server is not None:
+            server.start()
         handle = lib.watch(printer, settle_s=args.settle, catch_up=not args.no_catch_up,
                            force_polling=args.polling, poll_interval_s=args.poll_interval,
                            purge_after_s=args.purge_after)
@@ -113,5 +120,7 @@ def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None) ->
             return 1
         return 0
     finally:
+        if server is not None:
+            server.stop()
         for signum, h in previous.items():
             signal.signal(signum, h)  # type: ignore[arg-type]

@@ -9,11 +9,13 @@ library, across processes too); searches run concurrently with them on what is a
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from photoseek.core.config import Settings, SettingsStore
@@ -27,20 +29,15 @@ from photoseek.core.domain import (
     Sort,
     WatchMode,
 )
-from photoseek.core.duplicates import Duplicates
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
 from photoseek.core.fs import is_photo_path, normalize_folder
-from photoseek.core.indexing.indexer import Indexer
 from photoseek.core.listeners import Listeners
 from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
 from photoseek.core.photo_text import PhotoText
 from photoseek.core.query_filters import read_query
-from photoseek.core.recovery import RepairReport, repair_library
-from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
 from photoseek.core.runtime.embedder import Embedder
-from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.runtime.session_cache import SessionCache
@@ -48,26 +45,63 @@ from photoseek.core.search import Searcher
 from photoseek.core.status import library_status
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
-from photoseek.core.watching.session import WatchHandle, WatchOptions, WatchRecord, WatchSession
-from photoseek.core.watching.worker import ProgressCallback
 
 if TYPE_CHECKING:
+    from photoseek.core.duplicates import Duplicates
     from photoseek.core.imaging.thumbnails import ThumbnailCache
+    from photoseek.core.indexing.indexer import Indexer
     from photoseek.core.indexing.pipeline import ProgressFn
+    from photoseek.core.recovery import RepairReport
+    from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
+    from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
+    from photoseek.core.watching.session import WatchHandle, WatchRecord, WatchSession
+    from photoseek.core.watching.worker import ProgressCallback
 
 # what front ends may use besides Library (they import nothing else from core but domain, errors and config)
 __all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home", "read_query",
            "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
 
 
-def __getattr__(name: str) -> Any:
-    """``ThumbnailCache`` loads Pillow and its plugins: imported when a front end asks for it, so a CLI search
-    never pays for it."""
-    if name == "ThumbnailCache":
-        from photoseek.core.imaging.thumbnails import ThumbnailCache
+# imported when a front end asks for them, so that a search never pays for Pillow and its plugins (thumbnails),
+# the watcher, or the downloader's HTTP stack
+_ON_DEMAND = {"ThumbnailCache": "photoseek.core.imaging.thumbnails", "WatchHandle": "photoseek.core.watching.session",
+              "WatchSession": "photoseek.core.watching.session", "AvailableModel": "photoseek.core.runtime.installer",
+              "DownloadPhase": "photoseek.core.runtime.download", "DownloadProgress": "photoseek.core.runtime.download",
+              "DownloadProgressFn": "photoseek.core.runtime.download"}
 
-        return ThumbnailCache
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    if (module := _ON_DEMAND.get(name)) is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+# The parts a search does not need are built on first use (Library's cached properties), their modules imported then.
+def _indexer(lib: Library) -> Indexer:
+    from photoseek.core.indexing.indexer import Indexer
+
+    return Indexer(lib.catalog, lib.model_set, lib.settings_store.get, lib.home / "writer.lock",
+                   on_commit=lib._listeners)
+
+
+def _watch_record(lib: Library) -> WatchRecord:
+    from photoseek.core.watching.session import WatchRecord
+
+    return WatchRecord(lib.catalog)
+
+
+def _installer(lib: Library) -> ModelInstaller:
+    """Catalog + downloads: available() is offline; get() is the only network use and blocks (call it off the UI)."""
+    from photoseek.core.runtime.installer import ModelInstaller
+
+    return ModelInstaller(lib.registry)
+
+
+def _duplicates(lib: Library) -> Duplicates:
+    """Near-duplicate groups and result stacks."""
+    from photoseek.core.duplicates import Duplicates
+
+    return Duplicates(lib.catalog, lambda: lib.vindex)
 
 
 class Library:
@@ -80,6 +114,11 @@ class Library:
         read_only: open for searching only (the CLI's search/similar/status while another process indexes).
         device: where models run instead of the ``device`` setting (``cpu``, ``auto``, ``cuda``, ...).
     """
+
+    indexer = cached_property(_indexer)  # full scans, syncs, moves, the writer lock
+    watch_record = cached_property(_watch_record)
+    installer = cached_property(_installer)
+    duplicates = cached_property(_duplicates)
 
     def __init__(self, home: str | os.PathLike[str] | None = None, *, model: str | None = None,
                  threads: int | None = None, read_only: bool = False, device: str | None = None) -> None:
@@ -97,13 +136,7 @@ class Library:
                                   threads=threads, read_only=read_only, device=device,
                                   cache=SessionCache(self.cache_dir / "ort"))
         self._listeners: Listeners[list[int]] = Listeners()
-        self.indexer = Indexer(self.catalog, self.model_set, self.settings_store.get, self.home / "writer.lock",
-                               on_commit=self._listeners)
-        self.watch_record = WatchRecord(self.catalog)
         self.text = PhotoText(self.catalog, self.home / "text.lock", self.settings_store.get, read_only=read_only)
-        # catalog + downloads: available() is offline; get() is the only network use and blocks (call it off the UI)
-        self.installer = ModelInstaller(self.registry)
-        self.duplicates = Duplicates(self.catalog, lambda: self.vindex)  # near-duplicate groups and result stacks
         self._lock = threading.RLock()
         self._watch: WatchSession | None = None
         self._closed = False
@@ -127,6 +160,8 @@ class Library:
     def repair(cls, home: str | os.PathLike[str] | None = None, progress: ProgressFn | None = None,
                log: Callable[[str], None] | None = None) -> RepairReport:
         """Salvage a damaged catalog, rebuild the index, embed only what was lost: see :mod:`.recovery`."""
+        from photoseek.core.recovery import repair_library
+
         return repair_library(library_home(home), cls, progress, log)
 
     def __enter__(self) -> Library:
@@ -258,6 +293,8 @@ class Library:
         """
         if self.read_only:
             raise CatalogError("a read-only library cannot be watched")
+        from photoseek.core.watching.session import WatchOptions, WatchSession
+
         options = WatchOptions(settle_s, catch_up, force_polling, poll_interval_s, check_interval_s, purge_after_s,
                                purge_every_s, max_batch, skip_hidden=self.settings.skip_hidden)
         with self._lock:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP = "photoseek"
 
 
@@ -20,6 +18,8 @@ def library_home(override: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get("PHOTOSEEK_HOME")
     if env:
         return Path(env).expanduser().resolve()
+    import platformdirs  # only here: a search with --library or PHOTOSEEK_HOME asks a holder with the stdlib alone
+
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
@@ -28,6 +28,8 @@ def cache_home(home: Path) -> Path:
     env = os.environ.get("PHOTOSEEK_CACHE")
     if env:
         return Path(env).expanduser().resolve()
+    import platformdirs
+
     default_home = Path(platformdirs.user_data_dir(APP, appauthor=False))
     if home != default_home:
         return home / "cache"

@@ -25,9 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from babel import Locale, UnknownLocaleError, default_locale
-from babel.dates import get_month_names
-
 from photoseek.core.domain import DateRange
 
 PREPOSITIONS = {"in", "from", "during", "on", "of", "taken"}
@@ -58,6 +55,9 @@ class _Span:
 @lru_cache(maxsize=16)
 def month_names(locale: str | None = None) -> dict[str, int]:
     """Lower-case month name -> month number: English plus ``locale``'s full and abbreviated names."""
+    from babel import Locale, UnknownLocaleError  # CLDR data loads with the first query, not with the library
+    from babel.dates import get_month_names
+
     names: dict[str, int] = {}
     for loc in ["en", locale] if locale else ["en"]:
         try:
@@ -78,6 +78,8 @@ def month_names(locale: str | None = None) -> dict[str, int]:
 
 def first_weekday(locale: str | None) -> int:
     """0 = Monday ... 6 = Sunday, as the locale counts weeks (Monday when unknown)."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         return int(Locale.parse(locale.split(".")[0]).first_week_day) if locale else 0
     except (UnknownLocaleError, ValueError, TypeError, AttributeError):
@@ -128,6 +130,8 @@ def _season(name: str, y: int) -> _Span:
 
 def environment_locale() -> str | None:
     """The locale the environment asks for dates in (LANGUAGE, LC_ALL, LC_TIME, LANG), e.g. "de_DE"."""
+    from babel import UnknownLocaleError, default_locale
+
     try:
         return default_locale(("LANGUAGE", "LC_ALL", "LC_TIME", "LANG"))
     except (ValueError, UnknownLocaleError):

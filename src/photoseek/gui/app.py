@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None, images: list[str] | None = None) -> int:
         QMessageBox.critical(None, "PhotoSeek", f"Cannot open the photo library: {e}")
         return 1
     restore_signals = quit_on_signals(app)
+    from photoseek.core.search_server import SearchServer
+
+    server = SearchServer(library)  # `photoseek search` in a terminal asks this window (its own thread)
+    server.start()
     try:
         win = MainWindow(library)
 
@@ -148,6 +152,7 @@ def main(argv: list[str] | None = None, images: list[str] | None = None) -> int:
     finally:
         restore_signals()
         instance.close()
+        server.stop()
         if "win" in locals():
             win.shutdown()
         library.close()

@@ -64,16 +64,18 @@ def drop_stacked(paths: Iterable[str]) -> tuple[list[str], dict[str, str]]:
 def raw_companions(paths: Iterable[str]) -> dict[str, str]:
     """Developed photo -> the RAW file stacked under it, for those of ``paths`` that have one on disk now.
 
-    Each folder is listed once, so this is cheap for a page of search results.
+    Each folder is listed once, and only the names that share a stem with a wanted photo are looked at, so this
+    is cheap for a page of search results even in folders of thousands of photos.
     """
     by_folder: dict[str, set[str]] = {}
     for p in paths:
         by_folder.setdefault(os.path.dirname(p), set()).add(p)
     out: dict[str, str] = {}
     for folder, wanted in by_folder.items():
+        stems = {_key(p)[1] for p in wanted}
         try:
-            with os.scandir(folder) as it:
-                names = [os.path.join(folder, e.name) for e in it]
+            with os.scandir(folder) as it:  # a sibling's stem is the name up to its last dot
+                names = [os.path.join(folder, e.name) for e in it if e.name.rpartition(".")[0].casefold() in stems]
         except OSError:
             continue
         for raw, developed in raw_siblings(names).items():

@@ -68,6 +68,7 @@ class Embedder:
         self._visual: Any = None
         self._textual: Any = None
         self._tokenizer: Any = None
+        self._text_loading: threading.Thread | None = None
         self.image_calls = 0  # images embedded so far (tests count model work with it)
         self.text_calls = 0
 
@@ -141,6 +142,20 @@ class Embedder:
         except Exception:  # noqa: S110 - the caller loads again and gets the error itself
             pass
 
+    def warm_text(self) -> None:
+        """Start creating the text session on a background thread, now that a text query is coming: onnxruntime
+        releases the GIL while it loads the model, so it overlaps reading the query, the catalog and the
+        tokenizer. :meth:`embed_texts` waits for it; :meth:`settle` waits for it without embedding."""
+        if self._textual is None and self._text_loading is None:
+            self._text_loading = threading.Thread(target=self._load_quietly, args=(self._textual_session,),
+                                                  name="photoseek-text-model", daemon=True)
+            self._text_loading.start()
+
+    def settle(self) -> None:
+        """Wait for a session started by :meth:`warm_text` (a process must not exit while one is being created)."""
+        if (t := self._text_loading) is not None:
+            t.join()
+
     def prepare(self) -> None:
         """Create both sessions now (writing their optimised copies), e.g. right after a pack is installed."""
         self._visual_session()
@@ -186,14 +201,9 @@ class Embedder:
         """Texts -> L2-normalised float32 [N,D]."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        loading = None
-        if self._textual is None:  # first query: create the session (GIL released) while the tokenizer loads
-            loading = threading.Thread(target=self._load_quietly, args=(self._textual_session,), daemon=True)
-            loading.start()
+        self.warm_text()  # first query: create the session (GIL released) while the tokenizer loads
         ids = self.tokenize(texts)
-        if loading is not None:
-            loading.join()
-        sess = self._textual_session()  # raises here, on the caller's thread, if loading failed
+        sess = self._textual_session()  # waits for the loading thread; raises here, on the caller's thread, if it failed
         feeds: dict[str, np.ndarray] = {}
         for i, inp in enumerate(sess.get_inputs()):
             dtype = np.int32 if "int32" in inp.type else np.int64

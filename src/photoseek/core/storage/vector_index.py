@@ -13,6 +13,7 @@ import ctypes
 import json
 import logging
 import os
+import random
 import sys
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from photoseek.core.storage.catalog import Catalog
+from photoseek.core.storage.flat_vectors import FLAT_MAX, FlatVectors, exact_top_k, write_flat
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,18 @@ def _load_shared_cpp_runtime() -> None:
             pass
 
 
-_load_shared_cpp_runtime()
-from usearch.index import Index  # noqa: E402
+def _usearch() -> Any:
+    """USearch's ``Index`` class, imported on first use: a small library's cold search reads the flat copy of its
+    vectors instead (:mod:`.flat_vectors`) and never pays for the import."""
+    _load_shared_cpp_runtime()
+    from usearch.index import Index
 
-# <model_id>.usearch.json: {format, model_id, dim, count, version}; none before 1; 2: the index holds f16 vectors
+    return Index
+
+
+# <model_id>.usearch.json: {format, model_id, dim, count, version, flat}; none before 1; 2: the index holds f16
+# vectors. ``flat`` (true when <model_id>.flat was written with it) needs no new format: a reader that ignores it
+# opens the index, and a writer that does not know it leaves it out, so the flat copy is not trusted.
 SIDECAR_FORMAT = 2
 # HNSW graph: links per node and candidate-list sizes while building and searching. f16 halves memory and builds
 # several times faster than f32 in usearch 2.26 (exact search over f16 copies keeps recall@10 0.995 of f32's).
@@ -74,19 +84,21 @@ class VectorIndex:
         self.writable = writable
         self.path = folder / f"{model_id}.usearch"
         self.meta_path = folder / f"{model_id}.usearch.json"
+        self.flat_path = folder / f"{model_id}.flat"
         self._lock = threading.RLock()
-        self._index = self._new()
+        self._index: Any = None  # a USearch Index, or the memory-mapped FlatVectors of a small read-only library
         self._viewing = False  # the saved file memory-mapped (read-only) rather than loaded
         self._version = -1
         self._dirty = False
         self._last_save = 0.0
         self.rebuilt = False
         self._sample: tuple[tuple[int, int, int], np.ndarray] | None = None
+        self._every: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = None
         self.open()
 
-    def _new(self) -> Index:
-        return Index(ndim=self.dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD,
-                     expansion_search=EXPANSION_SEARCH)
+    def _new(self) -> Any:
+        return _usearch()(ndim=self.dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY,
+                          expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
 
     def __len__(self) -> int:
         with self._lock:
@@ -112,10 +124,15 @@ class VectorIndex:
             return False
         if meta.get("version") != want or meta.get("dim") != self.dim or not self.path.is_file():
             return False
+        if not self.writable and meta.get("flat"):
+            flat = FlatVectors.open(self.flat_path, self.dim, int(meta.get("count", -1)), want)
+            if flat is not None:
+                self._index, self._viewing, self._version, self._dirty = flat, True, want, False
+                return True
         try:
             # memory-mapped even when writable: opening a million vectors is then a page-table update, not a 1 GB
             # read; a writable index loads the file in full before its first change (_ensure_writable)
-            idx = Index.restore(os.fspath(self.path), view=True)
+            idx = _usearch().restore(os.fspath(self.path), view=True)
         except Exception as e:  # usearch raises RuntimeError/ValueError on damaged files
             log.warning("vector index %s unreadable (%s); rebuilding", self.path, e)
             return False
@@ -163,7 +180,7 @@ class VectorIndex:
                 _check_written(tmp, self._index.serialized_length)
                 os.replace(tmp, self.path)
                 meta = {"format": SIDECAR_FORMAT, "model_id": self.model_id, "dim": self.dim, "count": len(self._index),
-                        "version": self._version}
+                        "version": self._version, "flat": self._save_flat()}
                 _write_synced(tmp_meta, json.dumps(meta).encode())
                 os.replace(tmp_meta, self.meta_path)
                 self._dirty = False
@@ -172,11 +189,33 @@ class VectorIndex:
                 # usearch reports a failed write (a full disk) as RuntimeError. Nothing is lost: the catalog has
                 # every vector and the index is rebuilt from it on the next open.
                 log.warning("could not save vector index %s: %s", self.path, e)
-                for p in (tmp, tmp_meta, self.meta_path):
+                for p in (tmp, tmp_meta, self.meta_path, self.flat_path):
                     try:
                         p.unlink(missing_ok=True)
                     except OSError:
                         pass
+
+    def _save_flat(self) -> bool:
+        """Write the flat copy a cold search reads (small libraries only); whether it was written."""
+        if not 0 < len(self._index) <= FLAT_MAX:
+            self.flat_path.unlink(missing_ok=True)
+            return False
+        keys = np.asarray(self._index.keys, dtype=np.uint64)
+        write_flat(self.flat_path, keys, lambda some: np.asarray(self._index.get(some), dtype=np.float32),
+                   self._version)
+        return True
+
+    def _everything(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every key and vector (float32), cached until the index changes: a small library is searched exactly."""
+        key = (id(self._index), self._version, len(self._index))
+        if self._every is None or self._every[0] != key:
+            if isinstance(self._index, FlatVectors):
+                keys, vecs = self._index.keys, self._index.vectors()
+            else:
+                keys = np.asarray(self._index.keys, dtype=np.uint64)
+                vecs = np.asarray(self._index.get(keys), dtype=np.float32).reshape(len(keys), self.dim)
+            self._every = (key, keys, vecs)
+        return self._every[1], self._every[2]
 
     def refresh(self) -> None:
         """Pick up vectors another process committed (read-only searches while an index run goes on)."""
@@ -217,7 +256,7 @@ class VectorIndex:
         try:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
             same = meta.get("format") == SIDECAR_FORMAT and meta.get("version") == self._version
-            idx = Index.restore(os.fspath(self.path), view=False) if same else None
+            idx = _usearch().restore(os.fspath(self.path), view=False) if same else None
         except Exception as e:  # unreadable now: the catalog has every vector
             log.warning("vector index %s cannot be loaded for writing (%s); rebuilding", self.path, e)
             idx = None
@@ -236,8 +275,9 @@ class VectorIndex:
             if n == 0 or k <= 0:
                 return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.float32)
             k = min(k, n)
-            # exact search below a few thousand vectors costs less than a millisecond and is never approximate
-            m = self._index.search(np.asarray(query, dtype=np.float32), k, exact=n <= 4096)
+            if n <= FLAT_MAX:  # exact: a few milliseconds, never approximate, the same in every process
+                return exact_top_k(*self._everything(), query, k)
+            m = self._index.search(np.asarray(query, dtype=np.float32), k)
             keys = np.asarray(m.keys, dtype=np.uint64)
             dist = np.asarray(m.distances, dtype=np.float32)
         ok = keys != np.uint64(2**64 - 1)
@@ -277,7 +317,8 @@ class VectorIndex:
             else:
                 keys = np.asarray(self._index.keys, dtype=np.uint64)
                 if n > size:
-                    keys = np.random.default_rng(n).choice(keys, size=size, replace=False)
+                    # the standard library's generator: numpy.random costs a cold search tens of milliseconds
+                    keys = keys[np.sort(np.fromiter(random.Random(n).sample(range(n), size), np.int64, size))]
                 vecs = np.asarray(self._index.get(keys), dtype=np.float32).reshape(len(keys), self.dim)
             self._sample = (key, vecs)
             return vecs
