@@ -97,10 +97,11 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
     """,
     # 4 (issue 15): words found in photos by OCR, with an FTS5 index (storage/text_index.py)
     TEXT_SCHEMA,
-    # 5: folder lists and status at a million photos: per-folder counts by state read this index alone
+    # 5: folder lists and status at a million photos: per-folder counts by state read this index alone. IF (NOT)
+    # EXISTS: catalogs written by the performance branch before it was merged got this index as their step 4.
     """
-    CREATE INDEX photos_folder_state ON photos(folder_id, state);
-    DROP INDEX photos_folder;
+    CREATE INDEX IF NOT EXISTS photos_folder_state ON photos(folder_id, state);
+    DROP INDEX IF EXISTS photos_folder;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
