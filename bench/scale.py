@@ -36,7 +36,7 @@ CLUSTERS = 2000
 SEED = 12
 QUERIES = ["a dog on the beach", "sunset over mountains", "birthday cake with candles", "red car in the snow",
            "children playing in a park", "old stone bridge", "plate of pasta", "city skyline at night",
-           "cat sleeping on a sofa", "wedding dance", "boats in a harbour", "forest path in autumn"]
+           "cat sleeping on a sofa", "wedding dance", "boats in a harbour", "forest path under tall trees"]
 
 
 # building ---------------------------------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def main() -> int:
     pack = ModelPack.load(a.pack)
     print(f"pack {pack.id} ({pack.embed_dim}-d); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for n in (int(s) for s in a.sizes.split(",")):
-        home = ROOT / "out" / (f"scale-{n}-{a.tag}" if a.tag else f"scale-{n}")
+        home = (ROOT / "out").resolve() / (f"scale-{n}-{a.tag}" if a.tag else f"scale-{n}")  # as catalogued
         print(f"\n{n:,} photos ({home})")
         small = n <= 100_000
         build(home, n, pack.embed_dim, pack.id, pack.root.resolve(), files=small)
