@@ -33,3 +33,26 @@ def test_companions_on_disk_are_found_once_per_folder(tmp_path):
     keep, pairs = drop_stacked([str(p) for p in sorted(tmp_path.iterdir())])
     assert sorted(keep) == sorted(str(tmp_path / n) for n in ("IMG_1.JPG", "IMG_2.JPG", "IMG_3.nef"))
     assert pairs == {str(tmp_path / "IMG_1.CR2"): jpg1}
+
+
+def test_an_unchanged_folder_is_listed_once_and_a_new_raw_is_seen(tmp_path, monkeypatch):
+    import os
+
+    from photoseek.core.imaging import siblings
+
+    for i in range(50):
+        (tmp_path / f"IMG_{i}.JPG").write_bytes(b"x")
+    (tmp_path / "IMG_7.CR2").write_bytes(b"x")
+    os.utime(tmp_path, (1_600_000_000, 1_600_000_000))  # changed long ago: worth remembering
+    listed = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(siblings.os, "scandir", lambda p: listed.append(p) or real_scandir(p))
+    stacks = siblings.FolderStacks()
+    hits = [str(tmp_path / "IMG_7.JPG"), str(tmp_path / "IMG_8.JPG")]
+    for _ in range(3):  # three searches whose hits lie in this folder
+        assert siblings.raw_companions(hits, stacks) == {hits[0]: str(tmp_path / "IMG_7.CR2")}
+    assert listed == [str(tmp_path)]
+    (tmp_path / "img_8.nef").write_bytes(b"x")  # the camera card is copied in: the folder changes
+    assert siblings.raw_companions(hits, stacks) == {hits[0]: str(tmp_path / "IMG_7.CR2"),
+                                                     hits[1]: str(tmp_path / "img_8.nef")}
+    assert len(listed) == 2
