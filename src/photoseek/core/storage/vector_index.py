@@ -296,11 +296,12 @@ class VectorIndex:
                 got: Any = self._index.get(keys)
             if isinstance(got, np.ndarray) and got.ndim == 2:
                 vecs = got
-            else:  # some ids have no vector (not embedded yet): usearch gives None in their place
-                present = [j for j, row in enumerate(got) if row is not None]
-                keys = keys[present]
-                vecs = np.stack([got[j] for j in present]) if present else np.zeros((0, len(q)), np.float32)
-            scores = np.asarray(vecs, dtype=np.float32) @ q
+            else:  # one row per id; None for ids without a vector (not embedded yet)
+                rows = [row for row in got if row is not None]
+                if len(rows) < len(keys):
+                    keys = keys[[j for j, row in enumerate(got) if row is not None]]
+                vecs = np.concatenate(rows).reshape(len(rows), -1) if rows else np.zeros((0, len(q)), np.float32)
+            scores = vecs.astype(np.float32) @ q  # f16 rows: convert first, numpy's f16 matmul is slow
             best_ids = np.concatenate([best_ids, keys])
             best = np.concatenate([best, scores])
             if len(best) > k:
