@@ -89,14 +89,18 @@ class TextIndex:
 
     def counts(self, engine: str) -> TextCounts:
         con = self.catalog._reader()
-        current = """FROM photo_text t JOIN photos p ON p.id = t.photo_id
+        # CROSS JOIN: walk the readings and look each photo up; never every indexed photo to look for its reading
+        current = """FROM photo_text t CROSS JOIN photos p ON p.id = t.photo_id
                      WHERE p.state = 'ok' AND t.engine = ? AND t.content_hash IS p.content_hash"""
         done, with_text, errors = con.execute(
             f"""SELECT COALESCE(SUM(t.error IS NULL), 0), COALESCE(SUM(t.error IS NULL AND t.text != ''), 0),
                        COALESCE(SUM(t.error IS NOT NULL), 0) {current}""",
             (engine,),
         ).fetchone()
-        pending = con.execute(f"SELECT COUNT(*) {self._PENDING}", (engine,)).fetchone()[0]
+        # _PENDING is every indexed photo without a current reading: counted as indexed photos (the state index
+        # alone) minus the current readings above, since the join with every photo took 0.5 s at a million photos
+        indexed = con.execute("SELECT COUNT(*) FROM photos WHERE state = 'ok'").fetchone()[0]
+        pending = int(indexed) - int(done) - int(errors)
         return TextCounts(int(done), int(with_text), int(pending), int(errors))
 
     def store(self, photo_id: int, content_hash: str | None, engine: str, text: str, error: str | None = None) -> None:
