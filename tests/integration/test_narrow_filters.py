@@ -154,3 +154,28 @@ def test_exact_scoring_covers_a_one_percent_folder_at_a_million_photos():
     assert exact_is_cheaper(10_000, 1_000_000, 50)  # 1%: 10,000 scores instead of a walk for 10,000 neighbours
     assert not exact_is_cheaper(100_000, 1_000_000, 50)  # 10%: the walk needs only 1,000
     assert not exact_is_cheaper(10_000, 100_000, 50)  # the same folder in a smaller library
+
+
+def test_the_next_query_among_the_same_photos_reads_no_vectors_and_sees_changes(lib, monkeypatch):
+    import photoseek.core.storage.vector_index as vx
+
+    cat, vi, vecs, ids = lib
+    among = [ids[i] for i in range(0, 312, 26)]
+    fetched: list[int] = []
+    real_get = vi._index.get
+    monkeypatch.setattr(vi._index, "get", lambda keys, *a: fetched.append(len(keys)) or real_get(keys, *a))
+    first = vi.search_among(vecs[0], among, 3)
+    assert fetched == [12]
+    for q in (vecs[26], vecs[52]):  # two more queries in the same folder
+        got_ids, _ = vi.search_among(q, among, 1)
+        assert int(got_ids[0]) == ids[max(range(0, 312, 26), key=lambda i: float(vecs[i] @ q))]
+    assert fetched == [12] and [int(i) for i in vi.search_among(vecs[0], among, 3)[0]] == [int(i) for i in first[0]]
+    target = vecs[130]  # one of the set's photos changes: its new vector is the best for this query
+    with cat.write() as w:
+        cat.store_vectors(w, MODEL, [ids[26]], target[None, :])
+    monkeypatch.setattr(vi._index, "get", real_get)
+    vi.add([ids[26]], target[None, :], cat.model_version(MODEL))
+    assert int(vi.search_among(target, among, 1)[0][0]) == ids[26]  # the changed index is read again
+    monkeypatch.setattr(vx, "AMONG_CACHE_BYTES", 0)  # too many to keep: scored chunk by chunk, same answer
+    got_ids, scores = vi.search_among(target, among, 2, chunk=5)
+    assert int(got_ids[0]) == ids[26] and scores[0] >= scores[1]
