@@ -125,3 +125,13 @@ def test_counting_never_waits_for_another_writer(cat, tmp_path):
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+def test_status_asked_inside_a_write_leaves_that_write_alone(cat):
+    a = cat.add_folder("/a")
+    with cat.write() as w:
+        cat.upsert_photo(w, PhotoUpdate("/a/1.jpg", a.id, 1, 1.0, "h1"), keep_vectors=True)
+        assert cat.counts("m")["photos"] == 0  # what is committed; the open batch is not rolled back
+        cat.upsert_photo(w, PhotoUpdate("/a/2.jpg", a.id, 1, 1.0, "h2"), keep_vectors=True)
+    assert cat.counts("m")["photos"] == 2
+    _check(cat)

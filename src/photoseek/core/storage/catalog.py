@@ -214,7 +214,9 @@ class Catalog(EmbeddingTables, ImageHashTables):
         stored ones) while the catalog has not changed since they were taken, else counted now in one read
         transaction. ``keep`` stores new counts in the catalog for the next process (``status`` does)."""
         con = self._reader()
-        con.execute("BEGIN")  # the generation and the counts from one snapshot of the catalog
+        begun = not con.in_transaction
+        if begun:
+            con.execute("BEGIN")  # the generation and the counts from one snapshot of the catalog
         try:
             gen = generation(con)
             snap = self._snap if self._snap is not None and self._snap.generation == gen else None
@@ -229,13 +231,16 @@ class Catalog(EmbeddingTables, ImageHashTables):
                 snap = replace(snap, models={**snap.models, model_id: count_model(con, model_id)})
                 stored = False
         finally:
-            con.execute("COMMIT")
+            if begun:
+                con.execute("COMMIT")
         if keep and not stored:
             stored = self._keep(snap)
         self._snap = replace(snap, stored=stored)
         return self._snap
 
     def _keep(self, snap: CountSnapshot) -> bool:
+        if self._writer.in_transaction:  # asked from inside a write on this thread: never nest, never roll it back
+            return False
         try:
             with self.write(counted=False, wait=False) as w:
                 if generation(w) != snap.generation:  # changed since they were counted
