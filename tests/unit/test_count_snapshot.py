@@ -135,3 +135,31 @@ def test_status_asked_inside_a_write_leaves_that_write_alone(cat):
         cat.upsert_photo(w, PhotoUpdate("/a/2.jpg", a.id, 1, 1.0, "h2"), keep_vectors=True)
     assert cat.counts("m")["photos"] == 2
     _check(cat)
+
+
+def test_counts_stored_before_every_writer_kept_them_are_dropped_by_the_migration(tmp_path):
+    from photoseek.core.storage import schema
+    from photoseek.core.storage.catalog import SCHEMA_VERSION
+    from photoseek.core.storage.count_snapshot import SNAPSHOT_KEY, CountSnapshot
+
+    path = tmp_path / "catalog.db"
+    con = sqlite3.connect(path)
+    for step in schema.MIGRATIONS[:5]:
+        for stmt in step if isinstance(step, tuple) else step.split(";"):
+            if stmt.strip():
+                con.execute(stmt)
+    con.execute("INSERT INTO folders(id, path, added_at) VALUES(1, '/p', 0)")
+    con.executemany("INSERT INTO photos(folder_id, path, size, mtime, state, updated_at) VALUES(1, ?, 1, 1, 'ok', 0)",
+                    [("/p/1.jpg",), ("/p/2.jpg",)])
+    # counts a build of this branch stored, then a PhotoSeek that does not move the generation added a photo
+    stale = CountSnapshot(0, {1: {"ok": 1}}, {})
+    con.execute("INSERT INTO settings(key, value) VALUES(?, ?)", (SNAPSHOT_KEY, stale.to_json()))
+    con.execute("PRAGMA user_version=5")
+    con.commit()
+    con.close()
+    cat = Catalog(path)
+    try:
+        assert cat.schema_version == SCHEMA_VERSION == 6
+        assert cat.counts("m")["photos"] == 2 and cat.folders()[0].photo_count == 2
+    finally:
+        cat.close()

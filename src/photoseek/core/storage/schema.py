@@ -103,6 +103,13 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
     CREATE INDEX IF NOT EXISTS photos_folder_state ON photos(folder_id, state);
     DROP INDEX IF EXISTS photos_folder;
     """,
+    # 6: stored status counts (storage/count_snapshot.py) hold only while every writer moves their generation (the
+    # model_state row with the empty id): from here on a PhotoSeek that does not refuses the catalog, and counts
+    # stored before are dropped. Data only: the schema text stays on the first page (see the repair tests).
+    """
+    INSERT INTO model_state(model_id, dim, version) VALUES('', 0, 1) ON CONFLICT(model_id) DO NOTHING;
+    DELETE FROM settings WHERE key = 'count_snapshot';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
