@@ -45,8 +45,8 @@ def test_an_unchanged_folder_is_listed_once_and_a_new_raw_is_seen(tmp_path, monk
     (tmp_path / "IMG_7.CR2").write_bytes(b"x")
     os.utime(tmp_path, (1_600_000_000, 1_600_000_000))  # changed long ago: worth remembering
     listed = []
-    real_scandir = os.scandir
-    monkeypatch.setattr(siblings.os, "scandir", lambda p: listed.append(p) or real_scandir(p))
+    real_listdir = os.listdir
+    monkeypatch.setattr(siblings.os, "listdir", lambda p: listed.append(p) or real_listdir(p))
     stacks = siblings.FolderStacks()
     hits = [str(tmp_path / "IMG_7.JPG"), str(tmp_path / "IMG_8.JPG")]
     for _ in range(3):  # three searches whose hits lie in this folder
@@ -56,3 +56,13 @@ def test_an_unchanged_folder_is_listed_once_and_a_new_raw_is_seen(tmp_path, monk
     assert siblings.raw_companions(hits, stacks) == {hits[0]: str(tmp_path / "IMG_7.CR2"),
                                                      hits[1]: str(tmp_path / "img_8.nef")}
     assert len(listed) == 2
+
+
+def test_a_raw_is_found_wherever_its_name_sits_in_the_folder_and_only_a_raw_counts(tmp_path):
+    from photoseek.core.imaging.siblings import FolderStacks, raw_companions
+
+    names = ["a.dng.jpg", "b.cr2x", "b.jpg", "c.JPG", "C.Nef", "d.jpeg", "z.jpg"]  # c's RAW sits mid-list
+    for n in names:
+        (tmp_path / n).write_bytes(b"x")
+    hits = [str(tmp_path / n) for n in ("a.dng.jpg", "b.jpg", "c.JPG", "d.jpeg")]
+    assert raw_companions(hits, FolderStacks()) == {str(tmp_path / "c.JPG"): str(tmp_path / "C.Nef")}

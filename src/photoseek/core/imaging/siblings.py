@@ -92,12 +92,11 @@ class FolderStacks:
                 self._known.move_to_end(folder)
                 return known[1]
         try:
-            with os.scandir(folder) as it:
-                names = [e.name for e in it]
+            names = os.listdir(folder)
         except OSError:
             return {}
-        raw_keys = {n[: n.rfind(".")].casefold() for n in names if n[n.rfind(".") :].lower() in RAW_EXTENSIONS}
         pairs: dict[str, str] = {}
+        raw_keys = {n[: n.rfind(".")].casefold() for n in names if n[n.rfind(".") :].lower() in RAW_EXTENSIONS}
         if raw_keys:
             near = [os.path.join(folder, n) for n in names if n[: n.rfind(".")].casefold() in raw_keys]
             pairs = {developed: raw for raw, developed in raw_siblings(near).items()}
