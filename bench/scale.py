@@ -6,7 +6,8 @@ Libraries are built in bulk under bench/out/scale-<n>/ and reused while their st
 seed): catalog rows in 100 folders (a folder is 1% of the library), clustered random unit vectors of the pack's
 size (CLIP embeddings cluster by topic, which uniform random vectors do not), then the vector index through the
 real rebuild path. The 100k library also gets its files on disk (one byte each, sizes and mtimes as catalogued),
-so a rescan walks and compares real files. The pack's text model (use the int8 export) embeds the queries.
+so a rescan walks and compares real files. The libraries are opened with the given pack (its id must be the one
+the library was built with), whose text model (use the int8 export) embeds the queries.
 
 Printed: cold `photoseek search` at 10k (median of 5); vector-index build rate and HNSW recall@10 against exact search; GUI open-to-first-result at 100k;
 in-process text query p50/p95, a 1% folder filter, `status` (in process and as a cold CLI run), memory-mapped
@@ -36,7 +37,7 @@ CLUSTERS = 2000
 SEED = 12
 QUERIES = ["a dog on the beach", "sunset over mountains", "birthday cake with candles", "red car in the snow",
            "children playing in a park", "old stone bridge", "plate of pasta", "city skyline at night",
-           "cat sleeping on a sofa", "wedding dance", "boats in a harbour", "forest path in autumn"]
+           "cat sleeping on a sofa", "wedding dance", "boats in a harbour", "forest path under tall trees"]
 
 
 # building ---------------------------------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ def child(code: str, timeout: int = 1200) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def measure_queries(home: Path, folder: str) -> dict:
+def measure_queries(home: Path, folder: str, pack: Path) -> dict:
     code = f"""
 import json, resource, statistics, time
 t = time.perf_counter()
@@ -148,7 +149,7 @@ from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 from photoseek.core.library import Library
 imports = time.perf_counter() - t
-lib = Library({str(home)!r}, read_only=True)
+lib = Library({str(home)!r}, read_only=True, model={str(pack)!r})
 emb = lib.embedder
 cat = Catalog({str(home / "catalog.sqlite")!r})
 t = time.perf_counter()
@@ -211,7 +212,7 @@ print(json.dumps(out))
     return child(code)
 
 
-def measure_gui(home: Path) -> dict:
+def measure_gui(home: Path, pack: Path) -> dict:
     code = f"""
 import json, time
 t0 = time.perf_counter()
@@ -221,7 +222,7 @@ app = QApplication([])
 from photoseek.core.library import Library
 from photoseek.gui.main_window import MainWindow
 t1 = time.perf_counter()
-lib = Library({str(home)!r})
+lib = Library({str(home)!r}, model={str(pack)!r})
 win = MainWindow(lib)
 win.show()
 got = []
@@ -239,11 +240,11 @@ win.shutdown()
     return child(code)
 
 
-def measure_rescan(home: Path) -> dict:
+def measure_rescan(home: Path, pack: Path) -> dict:
     code = f"""
 import json, time
 from photoseek.core.library import Library
-lib = Library({str(home)!r}, threads=None)
+lib = Library({str(home)!r}, threads=None, model={str(pack)!r})
 t = time.perf_counter(); r = lib.index(); dt = time.perf_counter() - t
 lib.close()
 print(json.dumps({{"seconds": dt, "scanned": r.scanned, "embedded": r.embedded, "unchanged_rows": r.scanned - r.added}}))
@@ -299,7 +300,7 @@ def main() -> int:
     pack = ModelPack.load(a.pack)
     print(f"pack {pack.id} ({pack.embed_dim}-d); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for n in (int(s) for s in a.sizes.split(",")):
-        home = ROOT / "out" / (f"scale-{n}-{a.tag}" if a.tag else f"scale-{n}")
+        home = (ROOT / "out").resolve() / (f"scale-{n}-{a.tag}" if a.tag else f"scale-{n}")  # as catalogued
         print(f"\n{n:,} photos ({home})")
         small = n <= 100_000
         build(home, n, pack.embed_dim, pack.id, pack.root.resolve(), files=small)
@@ -317,10 +318,10 @@ def main() -> int:
             print(f"  HNSW expansion_search {ef:>4}: recall@10 {r:.3f}, {ms:.2f} ms/query{mark}")
         line("recall@10 at the default expansion_search", rec[str(default)][0], 0.95, "", lower_is_better=False)
         folder = str(home / "photos" / "f007")
-        q = measure_queries(home, folder)
+        q = measure_queries(home, folder, pack.root.resolve())
         print(f"  load average now {os.getloadavg()[0]:.1f}")
         if small and not a.skip_gui:
-            g = measure_gui(home)
+            g = measure_gui(home, pack.root.resolve())
             line("GUI open-to-first-result (after imports)", g["open_to_first"], 1.5, "s")
             print(f"  {'  (Python + Qt + PhotoSeek imports before it)':<46} {g['imports']:10.3f} s")
         line("text query p50 (in process)", q["p50"] * 1000, 30, "ms")
@@ -332,7 +333,7 @@ def main() -> int:
         line("vector index open (memory-mapped)", q["open"], 0.2, "s")
         print(f"  {'peak RSS of the query process':<46} {q['rss_mb']:10.0f} MB")
         if small:
-            r = measure_rescan(home)
+            r = measure_rescan(home, pack.root.resolve())
             assert r["embedded"] == 0, r
             line(f"no-op rescan of {r['scanned']:,} files", r["seconds"], 10.0, "s")
     return 0

@@ -211,8 +211,47 @@ def _wrappers() -> tuple[Any, Any]:
     return Visual, Textual
 
 
-def export_onnx(module: Any, example: Any, path: Path, in_name: str, out_name: str, opset: int) -> None:
-    """Export with a dynamic batch axis; always a single self-contained .onnx file."""
+def takes_any_length(model: Any) -> bool:
+    """Whether ``model``'s text tower gives the same embedding for ids cut after the end-of-text token: open_clip's
+    CLIP with a causal attention mask (no position sees a later one) pooled at the end-of-text token. SigLIP-style
+    towers (no causal mask, last-token pooling) and HF text towers are not."""
+    return (all(hasattr(model, a) for a in ("token_embedding", "positional_embedding", "transformer", "ln_final"))
+            and getattr(model, "attn_mask", None) is not None and getattr(model, "cls_emb", None) is None
+            and getattr(model, "text_pool_type", None) in ("argmax", "eos"))
+
+
+def _prefix_textual() -> Any:
+    import torch
+    from open_clip.transformer import text_global_pool
+
+    class PrefixTextual(torch.nn.Module):
+        """open_clip's ``CLIP.encode_text`` for ids of any length up to the context (positions and the causal mask
+        cut to the ids given), so a runtime may drop the padding after the longest text: ``a dog`` then costs
+        5 positions instead of 77. Identical to ``encode_text`` on padded ids (checked before export)."""
+
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, ids: Any) -> Any:
+            m = self.model
+            n = ids.shape[1]
+            cast = m.transformer.get_cast_dtype()
+            x = m.token_embedding(ids).to(cast) + m.positional_embedding[:n].to(cast)
+            x = m.transformer(x, attn_mask=m.attn_mask[:n, :n])
+            x = text_global_pool(m.ln_final(x), ids, m.text_pool_type, eos_token_id=getattr(m, "text_eos_id", None))
+            proj = m.text_projection
+            if proj is None:
+                return x
+            return proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
+
+    return PrefixTextual
+
+
+def export_onnx(module: Any, example: Any, path: Path, in_name: str, out_name: str, opset: int,
+                any_length: bool = False) -> None:
+    """Export with a dynamic batch axis (and, with ``any_length``, a dynamic sequence axis up to the example's);
+    always a single self-contained .onnx file."""
     import onnx
     import torch
 
@@ -221,6 +260,7 @@ def export_onnx(module: Any, example: Any, path: Path, in_name: str, out_name: s
     # The dynamo exporter (torch >= 2.5): the legacy TorchScript one cannot export nn.MultiheadAttention's fused
     # inference path (aten::_native_multi_head_attention) that open_clip hits in eval mode.
     batch = torch.export.Dim("batch", min=1, max=1024)
+    axes = {0: batch, 1: torch.export.Dim("seq", min=2, max=int(example.shape[1]))} if any_length else {0: batch}
     with torch.no_grad():
         torch.onnx.export(
             module,
@@ -228,7 +268,7 @@ def export_onnx(module: Any, example: Any, path: Path, in_name: str, out_name: s
             str(tmp),
             input_names=[in_name],
             output_names=[out_name],
-            dynamic_shapes=({0: batch},),
+            dynamic_shapes=(axes,),
             opset_version=max(opset, 18),
             dynamo=True,
             external_data=False,
@@ -332,9 +372,11 @@ def export_pack(
     (out / "visual").mkdir(parents=True)
     (out / "textual").mkdir(parents=True)
 
+    any_length = takes_any_length(model)
     config = dict(model_cfg)
     config["embed_dim"] = embed_dim
-    config["text_cfg"] = {**text_cfg, "context_length": context_length}
+    # trim_padding: the runtime may feed the ids cut after the longest text (core/runtime/embedder.py)
+    config["text_cfg"] = {**text_cfg, "context_length": context_length, **({"trim_padding": True} if any_length else {})}
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     (out / "visual" / "preprocess_cfg.json").write_text(json.dumps(pre, indent=2) + "\n", encoding="utf-8")
 
@@ -360,7 +402,15 @@ def export_pack(
     export_onnx(Visual(model).eval(), torch.randn(2, 3, h, w), out / "visual" / "model.onnx", "image", "image_embedding", opset)
     ids = torch.zeros(2, context_length, dtype=torch.long)
     ids[:, 0], ids[:, 1], ids[:, 2] = 49406 if not hf_tok else 1, 320, 49407 if not hf_tok else 1
-    export_onnx(Textual(model).eval(), ids, out / "textual" / "model.onnx", "text", "text_embedding", opset)
+    if any_length:
+        textual = _prefix_textual()(model).eval()
+        with torch.no_grad():  # the cut graph must be the model: same embedding as encode_text, padded or cut
+            want = model.encode_text(ids, normalize=False)
+            if not (torch.allclose(textual(ids), want, atol=1e-5) and torch.allclose(textual(ids[:, :4]), want, atol=1e-5)):
+                raise SystemExit(f"{arch}: the any-length text graph differs from encode_text; not exporting it")
+    else:
+        textual = Textual(model).eval()
+    export_onnx(textual, ids, out / "textual" / "model.onnx", "text", "text_embedding", opset, any_length=any_length)
     if fp16_min_elements:
         for sub in ("visual", "textual"):
             conv = fp16_storage(out / sub / "model.onnx", fp16_min_elements)

@@ -49,6 +49,23 @@ def test_ids_under_is_a_path_range(lib):
     assert "USING INDEX" in plan  # the unique path index, not a scan
 
 
+def test_a_library_folder_s_photos_come_from_the_folder_state_index_alone(lib):
+    cat, _, _, ids = lib
+    with cat.write() as w:
+        cat.mark_missing(w, [ids[26]])  # one of /lib/small's
+    asked: list[str] = []
+    con = cat._reader()
+    con.set_trace_callback(asked.append)
+    try:
+        under = cat.ids_under("/lib/small")
+    finally:
+        con.set_trace_callback(None)
+    assert sorted(under) == [ids[i] for i in range(0, 312, 26) if i != 26]
+    query = next(q for q in asked if q.lstrip().upper().startswith("SELECT ID FROM PHOTOS"))
+    plan = " ".join(str(r) for r in con.execute("EXPLAIN QUERY PLAN " + query))
+    assert "COVERING INDEX photos_folder_state" in plan  # no row of the photos table is read
+
+
 def test_search_among_is_exact_and_skips_ids_without_vectors(lib):
     _, vi, vecs, ids = lib
     q = vecs[26]
@@ -104,6 +121,7 @@ def test_a_larger_folder_asks_the_graph_once_and_keeps_only_its_photos(lib, monk
 
     cat, vi, vecs, ids = lib
     monkeypatch.setattr(search, "EXACT_AMONG_MAX", 0)
+    monkeypatch.setattr(search, "GRAPH_COST_RATIO", 0)  # as if scoring each photo cost more than any graph walk
     asked: list[int] = []
     real = vi.search
     monkeypatch.setattr(vi, "search", lambda q, k: asked.append(k) or real(q, k))
@@ -112,3 +130,52 @@ def test_a_larger_folder_asks_the_graph_once_and_keeps_only_its_photos(lib, monk
     want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:3]
     assert [h.photo.id for h in hits] == [ids[i] for i in want]
     assert len(asked) == 1 and asked[0] >= 2 * 3 * 312 // 12  # one round, sized by the folder's share
+
+
+def test_a_folder_past_the_fixed_limit_is_still_scored_exactly_when_that_is_cheaper(lib, monkeypatch):
+    import photoseek.core.search as search
+
+    cat, vi, vecs, ids = lib
+    monkeypatch.setattr(search, "EXACT_AMONG_MAX", 0)  # 12 photos now count as "many"
+    walked: list[int] = []
+    real = vi.search
+    monkeypatch.setattr(vi, "search", lambda q, k: walked.append(k) or real(q, k))
+    q = vecs[78]
+    hits = Searcher(cat, vi, _NoModel()).search_vector(q, limit=3, filters=Filters.of("/lib/small"))  # type: ignore[arg-type]
+    want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:3]
+    assert [h.photo.id for h in hits] == [ids[i] for i in want]
+    assert walked == []  # 12 photos of 312: scoring them beats asking the graph for 156 neighbours
+
+
+def test_exact_scoring_covers_a_one_percent_folder_at_a_million_photos():
+    from photoseek.core.search import exact_is_cheaper
+
+    assert exact_is_cheaper(1_500, 10_000_000, 50)  # small folders always
+    assert exact_is_cheaper(10_000, 1_000_000, 50)  # 1%: 10,000 scores instead of a walk for 10,000 neighbours
+    assert not exact_is_cheaper(100_000, 1_000_000, 50)  # 10%: the walk needs only 1,000
+    assert not exact_is_cheaper(10_000, 100_000, 50)  # the same folder in a smaller library
+
+
+def test_the_next_query_among_the_same_photos_reads_no_vectors_and_sees_changes(lib, monkeypatch):
+    import photoseek.core.storage.vector_index as vx
+
+    cat, vi, vecs, ids = lib
+    among = [ids[i] for i in range(0, 312, 26)]
+    fetched: list[int] = []
+    real_get = vi._index.get
+    monkeypatch.setattr(vi._index, "get", lambda keys, *a: fetched.append(len(keys)) or real_get(keys, *a))
+    first = vi.search_among(vecs[0], among, 3)
+    assert fetched == [12]
+    for q in (vecs[26], vecs[52]):  # two more queries in the same folder
+        got_ids, _ = vi.search_among(q, among, 1)
+        assert int(got_ids[0]) == ids[max(range(0, 312, 26), key=lambda i: float(vecs[i] @ q))]
+    assert fetched == [12] and [int(i) for i in vi.search_among(vecs[0], among, 3)[0]] == [int(i) for i in first[0]]
+    target = vecs[130]  # one of the set's photos changes: its new vector is the best for this query
+    with cat.write() as w:
+        cat.store_vectors(w, MODEL, [ids[26]], target[None, :])
+    monkeypatch.setattr(vi._index, "get", real_get)
+    vi.add([ids[26]], target[None, :], cat.model_version(MODEL))
+    assert int(vi.search_among(target, among, 1)[0][0]) == ids[26]  # the changed index is read again
+    monkeypatch.setattr(vx, "AMONG_CACHE_BYTES", 0)  # too many to keep: scored chunk by chunk, same answer
+    got_ids, scores = vi.search_among(target, among, 2, chunk=5)
+    assert int(got_ids[0]) == ids[26] and scores[0] >= scores[1]

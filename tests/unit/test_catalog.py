@@ -55,6 +55,27 @@ def test_v1_database_migrates_forward_keeping_rows(tmp_path):
         c.close()
 
 
+def test_catalog_that_already_has_the_folder_state_index_migrates(tmp_path):
+    # the performance branch created photos_folder_state as its step 4, before the text tables took that number
+    path = tmp_path / "catalog.db"
+    con = sqlite3.connect(path)
+    for step in schema_mod.MIGRATIONS[:3]:
+        assert isinstance(step, str)
+        con.executescript(step)
+    con.execute("CREATE INDEX photos_folder_state ON photos(folder_id, state)")
+    con.execute("DROP INDEX photos_folder")
+    con.execute("PRAGMA user_version=3")
+    con.commit()
+    con.close()
+    c = Catalog(path)
+    try:
+        assert c.schema_version == SCHEMA_VERSION
+        names = {r[0] for r in c._reader().execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "photos_folder_state" in names and "photos_folder" not in names
+    finally:
+        c.close()
+
+
 def test_newer_schema_is_refused(tmp_path):
     path = tmp_path / "catalog.db"
     con = sqlite3.connect(path)

@@ -92,3 +92,27 @@ def test_a_corrupt_text_model_fails_the_query_on_the_callers_thread(tmp_path, ti
     for _ in range(2):  # the first query loads in the background, the second again on its own
         with pytest.raises(ModelPackError, match="textual/model.onnx"):
             e.embed_texts(["red"])
+
+
+def test_a_pack_whose_text_model_takes_any_length_is_fed_only_the_longest_text(tmp_path, tiny_models, monkeypatch):
+    import json
+
+    import photoseek.core.runtime.embedder as embedder_mod
+
+    fed: list[tuple[int, ...]] = []
+    real_run = embedder_mod._run
+    monkeypatch.setattr(embedder_mod, "_run", lambda sess, feeds: fed.append(next(iter(feeds.values())).shape)
+                        or real_run(sess, feeds))
+    texts = ["red", "a photo of blue"]
+    full = Embedder(ModelPack.load(tiny_models / "tiny"), threads=1).embed_texts(texts)
+    assert fed == [(2, 16)]  # no trim_padding in its config: every position of the context
+    root = tmp_path / "anylen"
+    shutil.copytree(tiny_models / "tiny", root)
+    cfg = json.loads((root / "config.json").read_text())
+    cfg["text_cfg"]["trim_padding"] = True  # what export_open_clip.py writes for a causal CLIP text tower
+    (root / "config.json").write_text(json.dumps(cfg))
+    pack = ModelPack.load(root)
+    assert pack.trims_padding
+    cut = Embedder(pack, threads=1).embed_texts(texts)
+    assert fed[1] == (2, 4)  # "a photo of blue" is 4 tokens: the padding after it is not computed
+    np.testing.assert_allclose(cut, full, atol=1e-6)

@@ -47,3 +47,34 @@ def test_companions_match_names_without_case_among_many_other_files(tmp_path):
     got = raw_companions([str(tmp_path / n) for n in wanted])
     assert got == {str(tmp_path / "IMG_7.JPG"): str(tmp_path / "img_7.nef"),  # IMG_7_edit.CR2 is another photo
                    str(tmp_path / "IMG_8.jpeg"): str(tmp_path / "IMG_8.ARW")}  # of two JPEGs, the first by name
+def test_an_unchanged_folder_is_listed_once_and_a_new_raw_is_seen(tmp_path, monkeypatch):
+    import os
+
+    from photoseek.core.imaging import siblings
+
+    for i in range(50):
+        (tmp_path / f"IMG_{i}.JPG").write_bytes(b"x")
+    (tmp_path / "IMG_7.CR2").write_bytes(b"x")
+    os.utime(tmp_path, (1_600_000_000, 1_600_000_000))  # changed long ago: worth remembering
+    listed = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(siblings.os, "listdir", lambda p: listed.append(p) or real_listdir(p))
+    stacks = siblings.FolderStacks()
+    hits = [str(tmp_path / "IMG_7.JPG"), str(tmp_path / "IMG_8.JPG")]
+    for _ in range(3):  # three searches whose hits lie in this folder
+        assert siblings.raw_companions(hits, stacks) == {hits[0]: str(tmp_path / "IMG_7.CR2")}
+    assert listed == [str(tmp_path)]
+    (tmp_path / "img_8.nef").write_bytes(b"x")  # the camera card is copied in: the folder changes
+    assert siblings.raw_companions(hits, stacks) == {hits[0]: str(tmp_path / "IMG_7.CR2"),
+                                                     hits[1]: str(tmp_path / "img_8.nef")}
+    assert len(listed) == 2
+
+
+def test_a_raw_is_found_wherever_its_name_sits_in_the_folder_and_only_a_raw_counts(tmp_path):
+    from photoseek.core.imaging.siblings import FolderStacks, raw_companions
+
+    names = ["a.dng.jpg", "b.cr2x", "b.jpg", "c.JPG", "C.Nef", "d.jpeg", "z.jpg"]  # c's RAW sits mid-list
+    for n in names:
+        (tmp_path / n).write_bytes(b"x")
+    hits = [str(tmp_path / n) for n in ("a.dng.jpg", "b.jpg", "c.JPG", "d.jpeg")]
+    assert raw_companions(hits, FolderStacks()) == {str(tmp_path / "c.JPG"): str(tmp_path / "C.Nef")}

@@ -7,11 +7,14 @@ developed and which decodes fastest) and shown once, as a stack of the two. The 
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import replace
 
 from photoseek.core.domain import SearchHit
-from photoseek.core.fs import is_raw_path
+from photoseek.core.fs import RAW_EXTENSIONS, is_raw_path
 
 # What a camera (or phone) writes next to a RAW file: JPEG, or HEIF on newer bodies and phones.
 _DEVELOPED = (".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif")
@@ -61,26 +64,68 @@ def drop_stacked(paths: Iterable[str]) -> tuple[list[str], dict[str, str]]:
     return [p for p in paths if p not in pairs], pairs
 
 
-def raw_companions(paths: Iterable[str]) -> dict[str, str]:
+class FolderStacks:
+    """Which developed photos of a folder have a RAW stacked under them, per folder, remembered while the folder is
+    unchanged (its modification time, which moves whenever an entry is added, removed or renamed).
+
+    A page of search hits spans dozens of folders of thousands of photos each: looking at every name of every one
+    of them again on each query cost 0.35 s at 100k photos. Now a query pays one ``stat`` per folder; a folder is
+    listed again only after it changed, and then only its RAW names (and the names sharing their stem) are paired.
+    """
+
+    MAX_FOLDERS = 4096
+    SETTLE_NS = 2_000_000_000  # a folder changed this recently is not remembered (coarse mtimes on FAT/exFAT)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: OrderedDict[str, tuple[int, dict[str, str]]] = OrderedDict()
+
+    def of(self, folder: str) -> dict[str, str]:
+        """Developed path -> stacked RAW path in ``folder`` ({} when it cannot be read)."""
+        try:
+            mtime = os.stat(folder).st_mtime_ns
+        except OSError:
+            return {}
+        with self._lock:
+            known = self._known.get(folder)
+            if known is not None and known[0] == mtime:
+                self._known.move_to_end(folder)
+                return known[1]
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return {}
+        pairs: dict[str, str] = {}
+        raw_keys = {n[: n.rfind(".")].casefold() for n in names if n[n.rfind(".") :].lower() in RAW_EXTENSIONS}
+        if raw_keys:
+            near = [os.path.join(folder, n) for n in names if n[: n.rfind(".")].casefold() in raw_keys]
+            pairs = {developed: raw for raw, developed in raw_siblings(near).items()}
+        if time.time_ns() - mtime >= self.SETTLE_NS:
+            with self._lock:
+                self._known[folder] = (mtime, pairs)
+                self._known.move_to_end(folder)
+                while len(self._known) > self.MAX_FOLDERS:
+                    self._known.popitem(last=False)
+        return pairs
+
+
+_STACKS = FolderStacks()
+
+
+def raw_companions(paths: Iterable[str], stacks: FolderStacks | None = None) -> dict[str, str]:
     """Developed photo -> the RAW file stacked under it, for those of ``paths`` that have one on disk now.
 
-    Each folder is listed once, and only the names that share a stem with a wanted photo are looked at, so this
-    is cheap for a page of search results even in folders of thousands of photos.
+    Each folder is looked at once, and listed only when it changed since ``stacks`` last listed it.
     """
-    by_folder: dict[str, set[str]] = {}
+    stacks = stacks or _STACKS
+    by_folder: dict[str, list[str]] = {}
     for p in paths:
-        by_folder.setdefault(os.path.dirname(p), set()).add(p)
+        by_folder.setdefault(os.path.dirname(p), []).append(p)
     out: dict[str, str] = {}
     for folder, wanted in by_folder.items():
-        stems = {_key(p)[1] for p in wanted}
-        try:
-            with os.scandir(folder) as it:  # a sibling's stem is the name up to its last dot
-                names = [os.path.join(folder, e.name) for e in it if e.name.rpartition(".")[0].casefold() in stems]
-        except OSError:
-            continue
-        for raw, developed in raw_siblings(names).items():
-            if developed in wanted:
-                out[developed] = raw
+        pairs = stacks.of(folder)
+        if pairs:
+            out.update((p, pairs[p]) for p in wanted if p in pairs)
     return out
 
 

@@ -204,6 +204,7 @@ class Embedder:
         self.warm_text()  # first query: create the session (GIL released) while the tokenizer loads
         ids = self.tokenize(texts)
         sess = self._textual_session()  # waits for the loading thread; raises here, on the caller's thread, if it failed
+        ids = self._trimmed(ids, sess)
         feeds: dict[str, np.ndarray] = {}
         for i, inp in enumerate(sess.get_inputs()):
             dtype = np.int32 if "int32" in inp.type else np.int64
@@ -219,6 +220,17 @@ class Embedder:
             raise ModelError(f"text model failed: {e}") from e
         self.text_calls += len(texts)
         return self._check(l2_normalize(out), "text")
+
+    def _trimmed(self, ids: np.ndarray, sess: Any) -> np.ndarray:
+        """``ids`` without the padding columns after the longest text, when the pack says that gives the same
+        embedding and the model's input takes any length (ViT-B-32 int8: "a dog on the beach" in 8 positions, not
+        77); otherwise unchanged."""
+        shape = sess.get_inputs()[0].shape
+        if not self.pack.trims_padding or len(shape) < 2 or isinstance(shape[1], int) or ids.shape[1] < 2:
+            return ids
+        used = ids != self._pad_id()
+        width = max(2, int((used.shape[1] - np.argmax(used[:, ::-1], axis=1)).max()) if used.any() else 2)
+        return np.ascontiguousarray(ids[:, :width])
 
     def _pad_id(self) -> int:
         tok, _ = self._get_tokenizer()

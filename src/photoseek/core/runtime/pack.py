@@ -86,6 +86,14 @@ class ModelPack:
     config: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
+    def trims_padding(self) -> bool:
+        """The text model gives the same embedding for ids cut after the longest text, and takes any length up to
+        ``context_length`` (``text_cfg.trim_padding``: scripts/export_open_clip.py writes it for CLIP towers with a
+        causal mask and end-of-text pooling). A query then costs its own length, not the whole context."""
+        text_cfg = self.config.get("text_cfg")
+        return isinstance(text_cfg, dict) and text_cfg.get("trim_padding") is True
+
+    @property
     def visual_path(self) -> Path:
         return self.root / "visual" / "model.onnx"
 

@@ -11,9 +11,12 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
+from photoseek.core.errors import CatalogError
+from photoseek.core.storage.count_snapshot import SNAPSHOT_KEY, CountSnapshot, count_folders, count_model, generation
 from photoseek.core.storage.embeddings import EmbeddingTables
 from photoseek.core.storage.hashes import ImageHashTables
 from photoseek.core.storage.rows import PHOTO_COLS, ROW_COLS, CatalogRow, PhotoUpdate, catalog_row, photo_from_row
@@ -28,6 +31,8 @@ class Catalog(EmbeddingTables, ImageHashTables):
     Args:
         path: the database file (created with its folder when missing).
     """
+
+    _snap: CountSnapshot | None = None  # the last counts taken or read (see snapshot)
 
     # folders --------------------------------------------------------------------------------------------------
     def add_folder(self, path: str) -> Folder:
@@ -46,16 +51,15 @@ class Catalog(EmbeddingTables, ImageHashTables):
         return ids
 
     def folders(self) -> list[Folder]:
-        con = self._reader()
-        # one pass over the covering (folder_id, state) index, then the few folder rows: a join per folder took
-        # 0.7 s at a million photos, this 0.15 s
+        # counts per (folder, state), then the few folder rows: a join per folder took 0.7 s at a million photos
         counts: dict[int, list[int]] = {}
-        for fid, state, n in con.execute("SELECT folder_id, state, COUNT(*) FROM photos GROUP BY folder_id, state"):
-            if state != PhotoState.MISSING:
-                c = counts.setdefault(fid, [0, 0])
-                c[0] += n
-                c[1] += n if state == PhotoState.ERROR else 0
-        rows = con.execute("SELECT id, path, online FROM folders ORDER BY path").fetchall()
+        for fid, states in self.snapshot().by_folder.items():
+            for state, n in states.items():
+                if state != PhotoState.MISSING:
+                    c = counts.setdefault(fid, [0, 0])
+                    c[0] += n
+                    c[1] += n if state == PhotoState.ERROR else 0
+        rows = self._reader().execute("SELECT id, path, online FROM folders ORDER BY path").fetchall()
         return [Folder(id=r[0], path=r[1], online=bool(r[2]), photo_count=counts.get(r[0], [0, 0])[0],
                        error_count=counts.get(r[0], [0, 0])[1]) for r in rows]
 
@@ -205,18 +209,53 @@ class Catalog(EmbeddingTables, ImageHashTables):
         w.executemany("UPDATE photos SET state='ok', error=NULL WHERE id=? AND state='pending'", [(i,) for i in ids])
 
     # status ---------------------------------------------------------------------------------------------------
-    def counts(self, model_id: str) -> dict[str, int]:
+    def snapshot(self, model_id: str | None = None, *, keep: bool = False) -> CountSnapshot:
+        """Photos per folder and state (and ``model_id``'s vectors): the last counts (this process's, else the
+        stored ones) while the catalog has not changed since they were taken, else counted now in one read
+        transaction. ``keep`` stores new counts in the catalog for the next process (``status`` does)."""
         con = self._reader()
-        by_state = dict(con.execute("SELECT state, COUNT(*) FROM photos GROUP BY state").fetchall())
-        # every vector, minus those of the (few) missing, error and offline photos: one pass over the model's index
-        # entries instead of joining a million photos row by row
-        vectors = self.vector_count(model_id)
-        by_other = dict(con.execute(
-            # CROSS JOIN keeps SQLite from walking every vector first: photos by state, then one lookup each
-            "SELECT p.state, COUNT(*) FROM photos p CROSS JOIN embeddings e ON e.photo_id=p.id AND e.model_id=? "
-            "WHERE p.state IN ('missing','error','offline') GROUP BY p.state",
-            (model_id,),
-        ).fetchall())
+        begun = not con.in_transaction
+        if begun:
+            con.execute("BEGIN")  # the generation and the counts from one snapshot of the catalog
+        try:
+            gen = generation(con)
+            snap = self._snap if self._snap is not None and self._snap.generation == gen else None
+            stored = snap is not None and snap.stored
+            if snap is None:
+                row = con.execute("SELECT value FROM settings WHERE key=?", (SNAPSHOT_KEY,)).fetchone()
+                snap = CountSnapshot.from_json(row[0] if row else None, gen)
+                stored = snap is not None
+            if snap is None:
+                snap = CountSnapshot(gen, count_folders(con), {})
+            if model_id is not None and model_id not in snap.models:
+                snap = replace(snap, models={**snap.models, model_id: count_model(con, model_id)})
+                stored = False
+        finally:
+            if begun:
+                con.execute("COMMIT")
+        if keep and not stored:
+            stored = self._keep(snap)
+        self._snap = replace(snap, stored=stored)
+        return self._snap
+
+    def _keep(self, snap: CountSnapshot) -> bool:
+        if self._writer.in_transaction:  # asked from inside a write on this thread: never nest, never roll it back
+            return False
+        try:
+            with self.write(counted=False, wait=False) as w:
+                if generation(w) != snap.generation:  # changed since they were counted
+                    return False
+                w.execute("INSERT INTO settings(key, value) VALUES(?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (SNAPSHOT_KEY, snap.to_json()))
+            return True
+        except CatalogError:  # another writer now, a read-only file, a full disk: counted again next time
+            return False
+
+    def counts(self, model_id: str) -> dict[str, int]:
+        snap = self.snapshot(model_id, keep=True)
+        by_state = snap.by_state()
+        # every vector, minus those of the (few) missing, error and offline photos
+        vectors, by_other = snap.models[model_id].vectors, snap.models[model_id].aside
         indexed = vectors - by_other.get(PhotoState.MISSING, 0) - by_other.get(PhotoState.ERROR, 0)
         readable = by_state.get(PhotoState.OK, 0) + by_state.get(PhotoState.PENDING, 0)
         online_indexed = indexed - by_other.get(PhotoState.OFFLINE, 0)
@@ -237,11 +276,16 @@ class Catalog(EmbeddingTables, ImageHashTables):
         return [FileProblem(path=r[0], reason=r[1] or "unknown error") for r in self._reader().execute(q + " ORDER BY path", args)]
 
     def ids_under(self, folder: str) -> list[int]:
-        """Ids of the present photos inside ``folder``: a range over the path index, never a table scan."""
+        """Ids of the present photos inside ``folder``: a library folder's read from the (folder, state) index
+        alone (10,000 photos in 5 ms at a million), a folder inside one a range over the path index; never a scan."""
+        con = self._reader()
+        root = con.execute("SELECT id FROM folders WHERE path=?", (folder.rstrip(os.sep) or os.sep,)).fetchone()
+        if root is not None:  # library folders never overlap: its photos are exactly those with its folder_id
+            rows = con.execute("SELECT id FROM photos WHERE folder_id=? AND state != 'missing'", (root[0],))
+            return [r[0] for r in rows]
         prefix = folder.rstrip(os.sep) + os.sep
         upper = prefix[:-1] + chr(ord(os.sep) + 1)
-        rows = self._reader().execute(
-            "SELECT id FROM photos WHERE path >= ? AND path < ? AND state != 'missing'", (prefix, upper))
+        rows = con.execute("SELECT id FROM photos WHERE path >= ? AND path < ? AND state != 'missing'", (prefix, upper))
         return [r[0] for r in rows]
 
     def filter_ids(self, ids: Sequence[int] | None, *, folder: str | None, after: datetime | None,

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from photoseek.core.errors import CatalogError
+from photoseek.core.errors import CatalogBusyError, CatalogError
+from photoseek.core.storage.count_snapshot import bump_generation
 from photoseek.core.storage.disk import SharedMemoryFile, ensure_room
 from photoseek.core.storage.schema import migrate
 from photoseek.core.storage.sqlite_errors import connect, retry_busy
@@ -69,15 +70,26 @@ class Database:
         return con
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction on the writer connection; commits on success, rolls back on error."""
+    def write(self, *, counted: bool = True, wait: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction on the writer connection; commits on success, rolls back on error.
+
+        ``counted`` (photos or vectors may change) moves the generation that stored counts are checked against
+        (:mod:`.count_snapshot`), in the same transaction. ``wait=False`` raises CatalogBusyError at once instead
+        of waiting for another writer (for writes that may simply be skipped).
+        """
         if self._closed:
             raise CatalogError("the catalog is closed")
-        with self._write_lock:
+        if not self._write_lock.acquire(blocking=wait):
+            raise CatalogBusyError("the catalog is being written by another thread")
+        try:
             con = self._writer
+            if not wait:
+                con.execute("PRAGMA busy_timeout=0")
             try:
                 con.execute("BEGIN IMMEDIATE")
                 yield con
+                if counted:
+                    bump_generation(con)
                 con.execute("COMMIT")
             except BaseException:  # statements raise CatalogError (GuardedConnection), bugs their own errors
                 if con.in_transaction:
@@ -86,6 +98,11 @@ class Database:
                     except CatalogError:
                         pass  # after a hard failure (disk full, I/O) SQLite has rolled back already
                 raise
+            finally:
+                if not wait:
+                    con.execute("PRAGMA busy_timeout=30000")
+        finally:
+            self._write_lock.release()
 
     def close(self) -> None:
         self._closed = True
@@ -111,6 +128,6 @@ class Database:
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.write() as w:
+        with self.write(counted=False) as w:
             w.execute("INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                       (key, value))

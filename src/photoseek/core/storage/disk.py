@@ -82,3 +82,22 @@ class SharedMemoryFile:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def check_written(path: Path, expected: int) -> None:
+    """Flush ``path`` to disk and make sure it holds ``expected`` bytes: usearch may not notice a short write."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # with delayed allocation a full disk may only show up here
+        size = os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+    if size != expected:
+        raise OSError(f"wrote {size} of {expected} bytes")
+
+
+def write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())

@@ -40,9 +40,13 @@ class Matches(NamedTuple):
 
 
 def exact_top_k(keys: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top ``k`` (keys, inner products) of ``query`` against every row of ``vectors`` (float32), best first; equal
-    scores in key order, so the result does not depend on how the rows are stored."""
-    scores = vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
+    """Top ``k`` (keys, inner products) of ``query`` against every row of ``vectors`` (float32), best first."""
+    return top_scored(keys, vectors @ np.asarray(query, dtype=np.float32).reshape(-1), k)
+
+
+def top_scored(keys: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best (keys, scores), best first; equal scores in key order, so the result does not depend on how
+    the rows are stored."""
     k = min(k, len(scores))
     if k <= 0:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.float32)

@@ -38,5 +38,5 @@ class ImageHashTables(Database):
     def save_image_hashes(self, rows: Sequence[HashRow], version: int) -> None:
         """Write hashes in a transaction of their own (hashes computed on demand)."""
         if rows:
-            with self.write() as w:
+            with self.write(counted=False) as w:  # hashes: no photo or vector count changes
                 self.store_image_hashes(w, rows, version)

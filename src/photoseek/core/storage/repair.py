@@ -23,6 +23,7 @@ from pathlib import Path
 from photoseek.core.domain import PhotoState, RepairReport
 from photoseek.core.errors import CatalogError
 from photoseek.core.storage.catalog import Catalog
+from photoseek.core.storage.count_snapshot import SNAPSHOT_KEY
 from photoseek.core.storage.disk import disk_full, free_bytes
 
 _KEY_MIN, _KEY_MAX = -(2**63), 2**63 - 1
@@ -216,6 +217,8 @@ def _copy_rows(src: sqlite3.Connection, fresh: Path, tally: RepairReport, say: C
                 kept = 0
                 for values in _rows(src, table, key, cols, tally):
                     row = dict(zip(cols, values, strict=True))
+                    if table == "settings" and row.get("key") == SNAPSHOT_KEY:
+                        continue  # stored counts belong to the damaged file: the fresh catalog counts its own rows
                     if not _usable(table, row, seen):
                         tally.bad_rows += 1
                         continue

@@ -97,10 +97,18 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
     """,
     # 4 (issue 15): words found in photos by OCR, with an FTS5 index (storage/text_index.py)
     TEXT_SCHEMA,
-    # 5: folder lists and status at a million photos: per-folder counts by state read this index alone
+    # 5: folder lists and status at a million photos: per-folder counts by state read this index alone. IF (NOT)
+    # EXISTS: catalogs written by the performance branch before it was merged got this index as their step 4.
     """
-    CREATE INDEX photos_folder_state ON photos(folder_id, state);
-    DROP INDEX photos_folder;
+    CREATE INDEX IF NOT EXISTS photos_folder_state ON photos(folder_id, state);
+    DROP INDEX IF EXISTS photos_folder;
+    """,
+    # 6: stored status counts (storage/count_snapshot.py) hold only while every writer moves their generation (the
+    # model_state row with the empty id): from here on a PhotoSeek that does not refuses the catalog, and counts
+    # stored before are dropped. Data only: the schema text stays on the first page (see the repair tests).
+    """
+    INSERT INTO model_state(model_id, dim, version) VALUES('', 0, 1) ON CONFLICT(model_id) DO NOTHING;
+    DELETE FROM settings WHERE key = 'count_snapshot';
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,7 +13,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from photoseek.core.storage.database import Database
+from photoseek.core.domain import PhotoState
+from photoseek.core.storage.catalog import Catalog
 
 _START, _END = "\x02", "\x03"  # match markers from FTS5 highlight(); never in OCR text (control characters)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -72,7 +73,7 @@ def _marked_lines(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 class TextIndex:
     """Reads and writes the words of photos in the catalog (tables: schema migration 3)."""
 
-    def __init__(self, catalog: Database) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
     _PENDING = """FROM photos p LEFT JOIN photo_text t ON t.photo_id = p.id
@@ -89,19 +90,23 @@ class TextIndex:
 
     def counts(self, engine: str) -> TextCounts:
         con = self.catalog._reader()
-        current = """FROM photo_text t JOIN photos p ON p.id = t.photo_id
+        # CROSS JOIN: walk the readings and look each photo up; never every indexed photo to look for its reading
+        current = """FROM photo_text t CROSS JOIN photos p ON p.id = t.photo_id
                      WHERE p.state = 'ok' AND t.engine = ? AND t.content_hash IS p.content_hash"""
         done, with_text, errors = con.execute(
             f"""SELECT COALESCE(SUM(t.error IS NULL), 0), COALESCE(SUM(t.error IS NULL AND t.text != ''), 0),
                        COALESCE(SUM(t.error IS NOT NULL), 0) {current}""",
             (engine,),
         ).fetchone()
-        pending = con.execute(f"SELECT COUNT(*) {self._PENDING}", (engine,)).fetchone()[0]
+        # _PENDING is every indexed photo without a current reading: counted as indexed photos (the catalog's
+        # kept counts) minus the current readings above, since the join with every photo took 0.5 s at 1M photos
+        indexed = self.catalog.snapshot().by_state().get(PhotoState.OK, 0)
+        pending = int(indexed) - int(done) - int(errors)
         return TextCounts(int(done), int(with_text), int(pending), int(errors))
 
     def store(self, photo_id: int, content_hash: str | None, engine: str, text: str, error: str | None = None) -> None:
         """Record what ``engine`` read in a photo (or why it failed). A photo gone meanwhile is skipped."""
-        with self.catalog.write() as w:
+        with self.catalog.write(counted=False) as w:  # words read: no photo or vector count changes
             if w.execute("SELECT 1 FROM photos WHERE id=?", (photo_id,)).fetchone() is None:
                 return
             w.execute(

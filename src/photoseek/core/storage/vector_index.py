@@ -23,11 +23,13 @@ from typing import Any
 import numpy as np
 
 from photoseek.core.storage.catalog import Catalog
-from photoseek.core.storage.flat_vectors import FLAT_MAX, FlatVectors, exact_top_k, write_flat
+from photoseek.core.storage.disk import check_written, write_synced
+from photoseek.core.storage.flat_vectors import FLAT_MAX, FlatVectors, exact_top_k, top_scored, write_flat
 
 log = logging.getLogger(__name__)
 
 SAMPLE_SIZE = 2048  # vectors a query's score distribution is estimated from (exact below this many photos)
+AMONG_CACHE_BYTES = 64 << 20  # the vectors of the last filtered set of photos kept for the next query (32k at 512-d)
 
 def _load_shared_cpp_runtime() -> None:
     """usearch's extension links its own copy of the C++ runtime. When it is the first C++ code in the process,
@@ -94,6 +96,7 @@ class VectorIndex:
         self.rebuilt = False
         self._sample: tuple[tuple[int, int, int], np.ndarray] | None = None
         self._every: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = None
+        self._among: tuple[tuple[int, int, int, int], np.ndarray, np.ndarray] | None = None
         self.open()
 
     def _new(self) -> Any:
@@ -177,11 +180,11 @@ class VectorIndex:
                 # sidecar vouching for a file that is half written.
                 self.meta_path.unlink(missing_ok=True)
                 self._index.save(os.fspath(tmp))
-                _check_written(tmp, self._index.serialized_length)
+                check_written(tmp, self._index.serialized_length)
                 os.replace(tmp, self.path)
                 meta = {"format": SIDECAR_FORMAT, "model_id": self.model_id, "dim": self.dim, "count": len(self._index),
                         "version": self._version, "flat": self._save_flat()}
-                _write_synced(tmp_meta, json.dumps(meta).encode())
+                write_synced(tmp_meta, json.dumps(meta).encode())
                 os.replace(tmp_meta, self.meta_path)
                 self._dirty = False
                 self._last_save = time.monotonic()
@@ -326,29 +329,50 @@ class VectorIndex:
     def search_among(self, query: np.ndarray, ids: list[int], k: int, chunk: int = 8192
                      ) -> tuple[np.ndarray, np.ndarray]:
         """Exact top ``k`` (ids, scores) among ``ids`` only: a narrow filter (one folder of a large library) scores
-        its few photos directly instead of walking the graph for ever more neighbours that the filter rejects."""
+        its photos directly instead of walking the graph for ever more neighbours that the filter rejects.
+
+        Their vectors (up to :data:`AMONG_CACHE_BYTES`) stay in memory until the index or ``ids`` change: the next
+        query in the same folder scores them in a millisecond instead of fetching 10,000 of them again (50-100 ms
+        at a million photos)."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
+        keys_all = np.asarray(ids, dtype=np.uint64)
+        with self._lock:
+            key = (self._version, len(self._index), len(keys_all), hash(keys_all.tobytes()))
+            cached = self._among[1:] if self._among is not None and self._among[0] == key else None
+        if cached is None and len(keys_all) * self.dim * 4 > AMONG_CACHE_BYTES:
+            return self._stream_among(q, keys_all, k, chunk)
+        if cached is None:
+            parts = [self._vectors_of(keys_all[i : i + chunk]) for i in range(0, len(keys_all), chunk)]
+            keys = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.uint64)
+            vecs = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, self.dim), np.float32)
+            with self._lock:
+                self._among = (key, keys, vecs)
+        else:
+            keys, vecs = cached
+        return top_scored(keys, vecs @ q, k)
+
+    def _stream_among(self, q: np.ndarray, keys_all: np.ndarray, k: int, chunk: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
         best_ids = np.zeros(0, dtype=np.uint64)
         best = np.zeros(0, dtype=np.float32)
-        keys_all = np.asarray(ids, dtype=np.uint64)
         for i in range(0, len(keys_all), chunk):
-            keys = keys_all[i : i + chunk]
-            with self._lock:
-                got: Any = self._index.get(keys)
-            if isinstance(got, np.ndarray) and got.ndim == 2:
-                vecs = got
-            else:  # some ids have no vector (not embedded yet): usearch gives None in their place
-                present = [j for j, row in enumerate(got) if row is not None]
-                keys = keys[present]
-                vecs = np.stack([got[j] for j in present]) if present else np.zeros((0, len(q)), np.float32)
-            scores = np.asarray(vecs, dtype=np.float32) @ q
-            best_ids = np.concatenate([best_ids, keys])
-            best = np.concatenate([best, scores])
-            if len(best) > k:
-                top = np.argpartition(-best, k)[:k]
-                best_ids, best = best_ids[top], best[top]
-        order = np.argsort(-best, kind="stable")[:k]
-        return best_ids[order], best[order].astype(np.float32)
+            keys, vecs = self._vectors_of(keys_all[i : i + chunk])
+            best_ids, best = top_scored(np.concatenate([best_ids, keys]), np.concatenate([best, vecs @ q]), k)
+        return best_ids, best
+
+    def _vectors_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the keys that have a vector, their vectors as float32 rows)."""
+        with self._lock:
+            got: Any = self._index.get(keys)
+        if isinstance(got, np.ndarray) and got.ndim == 2:
+            return keys, got.astype(np.float32)
+        rows = [row for row in got if row is not None]  # one row per key; None for keys without a vector
+        if len(rows) < len(keys):
+            keys = keys[[j for j, row in enumerate(got) if row is not None]]
+        if not rows:
+            return keys, np.zeros((0, self.dim), np.float32)
+        # f16 rows: converted once here, since numpy's f16 matmul is slow
+        return keys, np.concatenate(rows).reshape(len(rows), -1).astype(np.float32)
 
     def get(self, ids: list[int]) -> dict[int, np.ndarray]:
         with self._lock:
@@ -360,21 +384,3 @@ class VectorIndex:
                         out[int(i)] = np.asarray(v, dtype=np.float32).reshape(-1)
             return out
 
-
-def _check_written(path: Path, expected: int) -> None:
-    """Flush ``path`` to disk and make sure it holds ``expected`` bytes: usearch may not notice a short write."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)  # with delayed allocation a full disk may only show up here
-        size = os.fstat(fd).st_size
-    finally:
-        os.close(fd)
-    if size != expected:
-        raise OSError(f"wrote {size} of {expected} bytes")
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
