@@ -88,6 +88,20 @@ class Embedder:
             self._choice = choose_installed(self.device)
         return self._choice
 
+    def reconfigure(self, *, threads: int, cpus: set[int] | None, device: Device) -> bool:
+        """Take a new core budget or device without a restart. The sessions made for the old one are let go and
+        made again when next used (a call running on one finishes on it). Returns True when anything changed."""
+        changed = False
+        if device is not self.device:
+            with self._visual_lock, self._textual_lock:
+                self.device, self._choice, self._visual, self._textual = device, None, None, None
+            changed = True
+        if threads != self.threads or cpus != self.cpus:
+            with self._visual_lock:  # the text model uses every core whatever the budget: it stays
+                self.threads, self.cpus, self._visual = threads, cpus, None
+            changed = True
+        return changed
+
     def _session(self, path: Path, threads: int) -> Any:
         import onnxruntime as ort
 
