@@ -155,6 +155,11 @@ class Embedder:
         except Exception:  # noqa: S110 - the caller loads again and gets the error itself
             pass
 
+    def load_images_quietly(self) -> None:
+        """Create the image model's session now if it is not there yet, ignoring a failure (the next
+        :meth:`embed_pixels` tries again and raises it): lets the session load while the first photos decode."""
+        self._load_quietly(self._visual_session)
+
     def prepare(self) -> None:
         """Create both sessions now (writing their optimised copies), e.g. right after a pack is installed."""
         self._visual_session()
