@@ -102,8 +102,17 @@ class Embedder:
             changed = True
         return changed
 
-    def _session(self, path: Path, threads: int) -> Any:
+    def _session(self, path: Path, threads: int, *, background: bool = False) -> Any:
+        """A session for one of the pack's models. ``background``: its ONNX Runtime workers run below normal
+        priority on :attr:`cpus`. Only the session's constructor runs on the lowered thread (the workers it starts
+        inherit that priority): importing onnxruntime and the rest hold the GIL, and a low-priority thread that a
+        busy machine preempts while holding it stalls the window's thread (the import alone holds it ~30 ms)."""
         import onnxruntime as ort
+
+        def create(*args: Any, **kwargs: Any) -> Any:
+            if not background:
+                return ort.InferenceSession(*args, **kwargs)
+            return in_background_thread(lambda: ort.InferenceSession(*args, **kwargs), cpus=self.cpus)
 
         choice = self.provider
         opts = ort.SessionOptions()
@@ -122,12 +131,12 @@ class Embedder:
         try:
             if choice.accelerated:
                 opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                session = ort.InferenceSession(os.fspath(path), sess_options=opts, providers=list(choice.providers))
+                session = create(os.fspath(path), sess_options=opts, providers=list(choice.providers))
                 self._choice = running_device(choice, session.get_providers())
                 return session
             label = f"{self.pack.id}-{path.parent.name}"
             return self.cache.open(path, label, digest if isinstance(digest, str) else None, opts,
-                                   list(choice.providers))
+                                   list(choice.providers), create=create)
         except Exception as e:  # onnxruntime raises its own exception types
             raise ModelPackError(
                 f"model pack {self.pack.id}: cannot load {rel}: {e}",
@@ -137,8 +146,7 @@ class Embedder:
     def _visual_session(self) -> Any:
         with self._visual_lock:
             if self._visual is None:
-                self._visual = in_background_thread(self._session, self.pack.visual_path, self.threads,
-                                                    cpus=self.cpus)
+                self._visual = self._session(self.pack.visual_path, self.threads, background=True)
             return self._visual
 
     def _textual_session(self) -> Any:

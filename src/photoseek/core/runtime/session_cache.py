@@ -15,6 +15,7 @@ import logging
 import os
 import platform
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +51,19 @@ class SessionCache:
 
         return self.folder / f"{label}.f{CACHE_FORMAT}.{cache_key(model, digest=digest, ort_version=ort.__version__)}.onnx"
 
-    def open(self, model: Path, label: str, digest: str | None, opts: Any, providers: list[str]) -> Any:
+    def open(self, model: Path, label: str, digest: str | None, opts: Any, providers: list[str], *,
+             create: Callable[..., Any] | None = None) -> Any:
         """An InferenceSession for ``model``: from its optimised copy when there is one, else optimising it now and
-        saving the result for next time. ``opts`` are the caller's session options (threads, logging)."""
+        saving the result for next time. ``opts`` are the caller's session options (threads, logging); ``create``
+        makes the session (default ``onnxruntime.InferenceSession``; the embedder's runs it below normal priority)."""
         import onnxruntime as ort
 
+        create = create or ort.InferenceSession
         cached = self.path_for(model, label, digest)
         if cached is not None and cached.is_file():
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
             try:
-                return ort.InferenceSession(os.fspath(cached), sess_options=opts, providers=providers)
+                return create(os.fspath(cached), sess_options=opts, providers=providers)
             except Exception as e:  # a damaged or foreign copy: drop it and optimise again
                 log.warning("optimised model %s does not load (%s); rebuilding it", cached.name, e)
                 _unlink(cached)
@@ -68,7 +72,7 @@ class SessionCache:
         if tmp is not None:
             opts.optimized_model_filepath = os.fspath(tmp)
         try:
-            session = ort.InferenceSession(os.fspath(model), sess_options=opts, providers=providers)
+            session = create(os.fspath(model), sess_options=opts, providers=providers)
         except Exception:
             if tmp is not None:
                 _unlink(tmp)
