@@ -57,3 +57,18 @@ def test_a_model_that_cannot_load_stops_the_run_with_its_error(home: Path, pics:
         with pytest.raises(ModelPackError, match="cannot load"):
             lib.index()
         assert lib.status().indexed == 0
+
+
+def test_the_image_model_goes_before_the_ocr_pass_and_comes_back_for_new_photos(home: Path, pics: Path,
+                                                                                 make_photo) -> None:  # noqa: ANN001
+    with Library(home, threads=2) as lib:
+        lib.update_settings(read_text=True)
+        lib.add_folder(pics)
+        assert lib.index().embedded == 10
+        emb = lib.embedder
+        assert emb._visual is not None
+        report = lib.text.read()
+        assert report.read == 10 and emb._visual is None  # peak memory: the larger pass, not both at once
+        make_photo(pics / "red_new.jpg", "red", seed=99)
+        assert lib.index().embedded == 1 and emb._visual is not None
+        assert Path(lib.search("red")[0].photo.path).name.startswith("red_")

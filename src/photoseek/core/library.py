@@ -100,7 +100,9 @@ class Library:
         self.indexer = Indexer(self.catalog, self.model_set, self.settings_store.get, self.home / "writer.lock",
                                on_commit=self._listeners)
         self.watch_record = WatchRecord(self.catalog)
-        self.text = PhotoText(self.catalog, self.home / "text.lock", self.settings_store.get, read_only=read_only)
+        # the image model's session goes before the OCR models load (peak RSS: max of the two passes, not the sum)
+        self.text = PhotoText(self.catalog, self.home / "text.lock", self.settings_store.get, read_only=read_only,
+                              before_reading=self.model_set.release_images)
         # catalog + downloads: available() is offline; get() is the only network use and blocks (call it off the UI)
         self.installer = ModelInstaller(self.registry)
         self.duplicates = Duplicates(self.catalog, lambda: self.vindex)  # near-duplicate groups and result stacks

@@ -118,6 +118,14 @@ class ModelSet:
         return core_budget(s, interactive=False) if s > 0 else core_budget(self._threads or 0,
                                                                          interactive=not self._threads)
 
+    def release_images(self) -> None:
+        """Let every image model's session go (the next image embedding loads it again), e.g. before the OCR pass
+        loads its own models."""
+        with self._lock:
+            embedders = set(self._embedders.values())
+        for emb in embedders:
+            emb.release_images()
+
     def core_limits(self) -> tuple[int, int]:
         """(the cores indexing takes when ``index_cores`` is 0, the cores this process may use)."""
         return core_budget(self._threads or 0, interactive=not self._threads), usable_cores()

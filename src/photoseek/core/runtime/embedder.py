@@ -102,6 +102,12 @@ class Embedder:
             changed = True
         return changed
 
+    def release_images(self) -> None:
+        """Let the image model's session go (its memory with it); the next :meth:`embed_pixels` loads it again.
+        A call running on it finishes on it."""
+        with self._visual_lock:
+            self._visual = None
+
     def _session(self, path: Path, threads: int, *, background: bool = False) -> Any:
         """A session for one of the pack's models. ``background``: its ONNX Runtime workers run below normal
         priority on :attr:`cpus`. Only the session's constructor runs on the lowered thread (the workers it starts
