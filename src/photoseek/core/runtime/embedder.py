@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +28,17 @@ if TYPE_CHECKING:
 def default_threads() -> int:
     """Leave one core free for the GUI and the decoders while indexing."""
     return max(1, (os.cpu_count() or 2) - 1)
+
+
+def _return_freed_memory() -> None:
+    """Hand memory that was freed back to the system. glibc keeps freed heap pages in the process (an fp32
+    ViT-B-32 session let go left 460 of 575 MB resident; 113 MB after this); elsewhere this does nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+        pass
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
@@ -106,7 +119,10 @@ class Embedder:
         """Let the image model's session go (its memory with it); the next :meth:`embed_pixels` loads it again.
         A call running on it finishes on it."""
         with self._visual_lock:
-            self._visual = None
+            released, self._visual = self._visual, None
+        if released is not None:
+            del released
+            _return_freed_memory()
 
     def _session(self, path: Path, threads: int, *, background: bool = False) -> Any:
         """A session for one of the pack's models. ``background``: its ONNX Runtime workers run below normal
