@@ -189,10 +189,10 @@ def test_pause_and_resume_drive_indexing_watching_and_the_status_line(parts, lib
 def test_settings_apply_thumbnail_size_at_once_and_save_the_rest(parts, library, qtbot) -> None:
     sizes: list[int] = []
     parts.settings.thumbnail_size.connect(sizes.append)
-    parts.settings.apply(None, 1, 128)
+    parts.settings.apply(None, 128, cores=1, device="auto")
     assert sizes == [128]
-    qtbot.waitUntil(lambda: library.settings.index_threads == 1 and library.settings.thumbnail_size == 128,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: library.settings.index_cores == 1 and library.settings.thumbnail_size == 128
+                    and library.settings.device == "auto", timeout=5000)
     replies: list = []
     parts.settings.list_models(lambda r, e: replies.append((r, e)))
     qtbot.waitUntil(lambda: bool(replies), timeout=5000)

@@ -103,11 +103,11 @@ def test_turning_reading_on_in_settings_reads_what_is_indexed(app, library, qtbo
     try:
         notices: list[str] = []
         parts.activity.notice.connect(notices.append)
-        parts.settings.apply(None, 0, 128, read_text=True)
+        parts.settings.apply(None, 128, read_text=True)
         qtbot.waitUntil(lambda: any(n.startswith("Read the words in 1 photo") for n in notices), timeout=60000)
         assert library.settings.read_text
         assert [Path(h.path).name for h in library.search("text:wifi")] == ["text_000_sign.jpg"]
-        parts.settings.apply(None, 0, 128, read_text=False)
+        parts.settings.apply(None, 128, read_text=False)
         qtbot.waitUntil(lambda: not library.settings.read_text, timeout=5000)
         assert not parts.activity.reader.enabled
     finally:

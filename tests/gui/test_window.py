@@ -219,10 +219,11 @@ def test_settings_dialog_lists_models_and_applies_thumbnail_size(open_window, li
     qtbot.waitUntil(lambda: dlg.model.isEnabled(), timeout=5000)
     assert "tiny" in dlg.model.currentText()
     dlg.thumb.setValue(128)
-    dlg.threads.setValue(1)
+    dlg.compute.auto.setChecked(False)
+    dlg.compute.cores.setValue(1)
     dlg.accept()
     assert win.delegate.cell == 128 and win.zoom.value() == 128
-    qtbot.waitUntil(lambda: library.settings_path.exists() and "index_threads = 1" in library.settings_path.read_text(),
+    qtbot.waitUntil(lambda: library.settings_path.exists() and "index_cores = 1" in library.settings_path.read_text(),
                     timeout=5000)
 
 

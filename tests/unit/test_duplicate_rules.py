@@ -40,3 +40,29 @@ def test_group_reports_the_bytes_its_copies_take() -> None:
     js = g.to_json()
     assert [p["path"] for p in js["photos"]] == ["/p/1.jpg", "/p/2.jpg", "/p/3.jpg"]  # type: ignore[index]
     assert js["similarity"] == 0.93
+
+
+def test_confirmed_pairs_agree_with_the_pairwise_distance_on_random_hashes():
+    import random
+
+    from photoseek.core.duplicates import confirmed_pairs
+    from photoseek.core.imaging.phash import distance
+
+    rng = random.Random(7)
+    base = [rng.getrandbits(64) for _ in range(6)]
+
+    def near_copy(h: int, flips: int) -> int:
+        for _ in range(flips):
+            h ^= 1 << rng.randrange(64)
+        return h
+
+    # 60 photos around 6 originals (0-20 bits away per entry), whole-photo hashes only for a few (version 1 rows)
+    hashes = {i: tuple(near_copy(base[i % 6], rng.randrange(21)) for _ in range(1 if i % 13 == 0 else 7))
+              for i in range(60)}
+    near = {i: [(j, 0.9) for j in range(60) if j != i and rng.random() < 0.3] for i in range(60)}
+    near[60] = [(1, 0.95)]  # no hash: confirms nothing
+    want = {(a, b) for a, ns in near.items() for b, _ in ns
+            if a in hashes and b in hashes and distance(hashes[a], hashes[b]) <= MAX_DISTANCE}
+    got = confirmed_pairs(near, hashes)
+    assert got == want and 0 < len(want) < sum(len(ns) for ns in near.values())
+    assert confirmed_pairs({}, hashes) == set()

@@ -13,7 +13,7 @@ from PIL import Image
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.priority import (
-    NICE_STEP,
+    background_nice,
     core_budget,
     cpu_set,
     in_background_thread,
@@ -47,8 +47,8 @@ def test_a_lowered_thread_leaves_the_others_alone():
     t = threading.Thread(target=body)
     t.start()
     t.join()
-    assert seen["nice"] >= NICE_STEP
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < NICE_STEP
+    assert seen["nice"] >= background_nice()
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < background_nice()
 
 
 def test_background_calls_return_results_and_raise_errors():
@@ -63,10 +63,10 @@ def test_the_image_models_workers_run_below_normal_and_the_text_models_do_not(ti
     emb = Embedder(ModelPack.load(tiny_models / "tiny"), threads=2)
     emb.embed_texts(["red"])
     text_new = {t: n for t, n in _nice_of_threads().items() if t not in before}
-    assert text_new and all(n < NICE_STEP for n in text_new.values())  # a query is what the user waits for
+    assert text_new and all(n < background_nice() for n in text_new.values())  # a query is what the user waits for
     emb.embed_images([Image.new("RGB", (32, 32))])
     image_new = {t: n for t, n in _nice_of_threads().items() if t not in before and t not in text_new}
-    assert image_new and all(n >= NICE_STEP for n in image_new.values())
+    assert image_new and all(n >= background_nice() for n in image_new.values())
 
 
 def test_core_budget_keeps_one_core_for_the_desktop_unless_told():

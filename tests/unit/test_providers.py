@@ -9,6 +9,7 @@ from photoseek.core.runtime.providers import (
     CPU_PROVIDER,
     available_providers,
     choose,
+    device_options,
     parse_device,
     running_device,
 )
@@ -73,3 +74,16 @@ def test_device_names_are_checked():
 def test_this_machine_has_the_cpu_provider():
     assert CPU_PROVIDER in available_providers()
     assert choose(Device.AUTO, available_providers()).device is Device.CPU  # nothing here has a GPU
+
+
+def test_device_options_offer_only_what_the_wheel_has_and_say_what_to_install():
+    opts = {o.device: o for o in device_options(GPU_WHEEL)}
+    assert list(opts) == [Device.CPU, Device.AUTO, Device.CUDA, Device.DIRECTML, Device.COREML, Device.OPENVINO]
+    assert opts[Device.CUDA].available and opts[Device.AUTO].resolves_to is Device.CUDA
+    assert not opts[Device.DIRECTML].available and "onnxruntime-directml" in (opts[Device.DIRECTML].why_not or "")
+    cpu_only = {o.device: o for o in device_options(CPU_WHEEL)}
+    assert [d for d, o in cpu_only.items() if o.available] == [Device.CPU, Device.AUTO]
+    assert cpu_only[Device.AUTO].resolves_to is Device.CPU
+    assert "onnxruntime-gpu" in (cpu_only[Device.CUDA].why_not or "")
+    mac = {o.device: o for o in device_options(MAC_WHEEL)}
+    assert mac[Device.COREML].available and mac[Device.AUTO].resolves_to is Device.COREML

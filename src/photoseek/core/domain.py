@@ -48,6 +48,17 @@ class Device(StrEnum):
     OPENVINO = "openvino"  # Intel CPUs, GPUs and NPUs (onnxruntime-openvino)
 
 
+@dataclass(frozen=True)
+class DeviceOption:
+    """A device as the installed onnxruntime offers it: usable here, or why not (what to install instead);
+    ``resolves_to`` is what it runs on (``auto`` names the accelerator it would take, or the CPU)."""
+
+    device: Device
+    available: bool
+    resolves_to: Device
+    why_not: str | None = None
+
+
 class WatchMode(StrEnum):
     """How a folder is watched: kernel file-system events, or polling (network shares, out of inotify watches)."""
 

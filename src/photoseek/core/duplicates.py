@@ -54,22 +54,54 @@ def star_groups(order: Sequence[int], near: dict[int, list[tuple[int, float]]], 
     """Group ids (pure): each id of ``order`` not yet taken gathers its untaken candidates (``near``: id ->
     ``(id, similarity)``) whose hashes are at most :data:`MAX_DISTANCE` bits apart. Returns ``(ids, lowest similarity)`` per group of two
     or more, members in ``order``. An id without a hash confirms nothing."""
-    from photoseek.core.imaging.phash import distance  # Pillow loads with a duplicates check, not with every search
-
     rank = {pid: i for i, pid in enumerate(order)}
+    close = confirmed_pairs(near, hashes)
     taken: set[int] = set()
     out: list[tuple[list[int], float]] = []
     for pid in order:
         if pid in taken or pid not in hashes:
             continue
-        members = [(j, s) for j, s in near.get(pid, ()) if j in rank and j not in taken and j in hashes
-                   and distance(hashes[pid], hashes[j]) <= MAX_DISTANCE]
+        members = [(j, s) for j, s in near.get(pid, ()) if j in rank and j not in taken and (pid, j) in close]
         if members:
             taken.add(pid)
             taken.update(j for j, _ in members)
             ids = [pid] + sorted((j for j, _ in members), key=rank.__getitem__)
             out.append((ids, min(s for _, s in members)))
     return out
+
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+_NO_HASH = 65  # the "distance" of a pair where one photo has no hash: more than any two 64-bit hashes differ
+
+
+def hash_distances(a_ids: Sequence[int], b_ids: Sequence[int], hashes: dict[int, ImageHash]) -> np.ndarray:
+    """Bits apart of each pair ``(a_ids[k], b_ids[k])``, as :func:`~photoseek.core.imaging.phash.distance`
+    measures them, in one NumPy pass (:data:`_NO_HASH` where a photo has none). Comparing pairs one by one in
+    Python held the GIL long enough to stall the window while a search stacked a burst of similar shots."""
+    ids = [i for i in dict.fromkeys([*a_ids, *b_ids]) if i in hashes]
+    if not ids or not len(a_ids):
+        return np.full(len(a_ids), _NO_HASH, dtype=np.int32)
+    row = {pid: n for n, pid in enumerate(ids, start=1)}  # row 0: no hash
+    width = max(len(hashes[i]) for i in ids)
+    # a hash padded with its whole-photo entry measures the same: distance() takes minima over the entries
+    table = np.zeros((len(ids) + 1, width), dtype=np.uint64)
+    table[1:] = [[*hashes[i], *[hashes[i][0]] * (width - len(hashes[i]))] for i in ids]
+    ra = np.array([row.get(x, 0) for x in a_ids], dtype=np.intp)
+    rb = np.array([row.get(y, 0) for y in b_ids], dtype=np.intp)
+    a, b = table[ra], table[rb]
+
+    def bits(x: np.ndarray) -> np.ndarray:  # set bits per uint64 (np.bitwise_count needs NumPy 2)
+        return _POPCOUNT[x.view(np.uint8)].reshape(*x.shape, 8).sum(axis=-1, dtype=np.int32)
+
+    dist = np.minimum(bits(a[:, :1] ^ b).min(axis=1), bits(a ^ b[:, :1]).min(axis=1))
+    return np.where((ra > 0) & (rb > 0), dist, _NO_HASH)
+
+
+def confirmed_pairs(near: dict[int, list[tuple[int, float]]], hashes: dict[int, ImageHash]) -> set[tuple[int, int]]:
+    """The candidate pairs ``(a, b)`` of ``near`` whose hashes are at most :data:`MAX_DISTANCE` apart."""
+    pairs = [(a, b) for a, ns in near.items() for b, _ in ns]
+    dist = hash_distances([a for a, _ in pairs], [b for _, b in pairs], hashes)
+    return {pair for pair, d in zip(pairs, dist.tolist(), strict=True) if d <= MAX_DISTANCE}
 
 
 class Duplicates:
@@ -116,15 +148,21 @@ class Duplicates:
             return []
         m = np.stack([vecs[i] for i in ids])
         sims = m @ m.T
-        near: dict[int, list[tuple[int, float]]] = {}
-        for a, b in zip(*np.nonzero(np.triu(sims >= threshold, 1)), strict=True):
-            s = float(sims[a, b])
-            near.setdefault(ids[a], []).append((ids[b], s))
-            near.setdefault(ids[b], []).append((ids[a], s))
-        if not near:
+        rows, cols = np.nonzero(np.triu(sims >= threshold, 1))
+        if not len(rows):
             return []
-        photos = self._usable({h.photo.id: h.photo for h in hits if h.photo.id in near})
+        # hashes confirm the candidate pairs in NumPy before any Python loop sees them: a burst of similar shots
+        # among the hits gives thousands of candidate pairs and only a few copies
+        arr = np.asarray(ids)
+        candidates = set(arr[np.union1d(rows, cols)].tolist())
+        photos = self._usable({h.photo.id: h.photo for h in hits if h.photo.id in candidates})
         hashes = self.hashes(photos.values(), limit=STACK_HASH_BUDGET)
+        close = hash_distances(arr[rows].tolist(), arr[cols].tolist(), hashes) <= MAX_DISTANCE
+        rows, cols = rows[close], cols[close]
+        near: dict[int, list[tuple[int, float]]] = {}
+        for a, b, s in zip(arr[rows].tolist(), arr[cols].tolist(), sims[rows, cols].tolist(), strict=True):
+            near.setdefault(a, []).append((b, s))
+            near.setdefault(b, []).append((a, s))
         found = [g for g, _ in star_groups(sorted(photos, key=lambda i: best_first(photos[i])), near, hashes)]
         rank = {pid: i for i, pid in enumerate(ids)}
         return sorted(found, key=lambda g: min(rank[i] for i in g))

@@ -136,7 +136,9 @@ class Library:
                                   threads=threads, read_only=read_only, device=device,
                                   cache=SessionCache(self.cache_dir / "ort"))
         self._listeners: Listeners[list[int]] = Listeners()
-        self.text = PhotoText(self.catalog, self.home / "text.lock", self.settings_store.get, read_only=read_only)
+        # the image model's session goes before the OCR models load (peak RSS: max of the two passes, not the sum)
+        self.text = PhotoText(self.catalog, self.home / "text.lock", self.settings_store.get, read_only=read_only,
+                              before_reading=self.model_set.release_images)
         self._lock = threading.RLock()
         self._watch: WatchSession | None = None
         self._closed = False

@@ -13,12 +13,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from photoseek.core.config import Settings
-from photoseek.core.domain import Device, ModelInfo
+from photoseek.core.domain import Device, DeviceOption, ModelInfo
 from photoseek.core.errors import ConfigError, ModelPackError
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
-from photoseek.core.runtime.priority import core_budget, cpu_set
-from photoseek.core.runtime.providers import ProviderChoice, choose, choose_installed, parse_device
+from photoseek.core.runtime.priority import core_budget, cpu_set, usable_cores
+from photoseek.core.runtime.providers import (
+    ProviderChoice,
+    available_providers,
+    choose,
+    choose_installed,
+    device_options,
+    parse_device,
+)
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.runtime.session_cache import SessionCache
 from photoseek.core.storage.catalog import Catalog
@@ -76,16 +83,20 @@ class ModelSet:
             return self.active_name()
 
     def embedder_for(self, name: str) -> Embedder:
+        """The embedder of a pack, created on first use. Its core budget and device follow the settings: a change
+        made since the last call is applied here (new sessions on next use), so it needs no restart."""
+        cores = self.cores()
+        threads, cpus, device = self._settings().index_threads or cores, cpu_set(cores), self.device()
         with self._lock:
             emb = self._embedders.get(name)
             if emb is None:
                 pack = self.registry.resolve(name)
-                cores = self.cores()
-                emb = Embedder(pack, threads=self._settings().index_threads or cores, device=self.device(),
-                               cache=self.cache, cpus=cpu_set(cores))
+                emb = Embedder(pack, threads=threads, device=device, cache=self.cache, cpus=cpus)
                 self._embedders[name] = emb
                 self._embedders[pack.id] = emb
-            return emb
+        if emb.reconfigure(threads=threads, cpus=cpus, device=device):
+            log.info("model %s now runs on %s with %d threads", emb.model_id, device.value, threads)
+        return emb
 
     def vindex_for(self, emb: Embedder) -> VectorIndex:
         with self._lock:
@@ -107,6 +118,18 @@ class ModelSet:
         return core_budget(s, interactive=False) if s > 0 else core_budget(self._threads or 0,
                                                                          interactive=not self._threads)
 
+    def release_images(self) -> None:
+        """Let every image model's session go (the next image embedding loads it again), e.g. before the OCR pass
+        loads its own models."""
+        with self._lock:
+            embedders = set(self._embedders.values())
+        for emb in embedders:
+            emb.release_images()
+
+    def core_limits(self) -> tuple[int, int]:
+        """(the cores indexing takes when ``index_cores`` is 0, the cores this process may use)."""
+        return core_budget(self._threads or 0, interactive=not self._threads), usable_cores()
+
     def device(self) -> Device:
         """The device asked for (``--device``, else the ``device`` setting)."""
         value = self._device or self._settings().device
@@ -115,13 +138,19 @@ class ModelSet:
         except ValueError as e:
             raise ConfigError(str(e), hint="Fix `device` in config.toml or the --device flag.") from None
 
+    @staticmethod
+    def device_options() -> list[DeviceOption]:
+        """Every device and whether the installed onnxruntime can run it (imports onnxruntime: not for a GUI
+        thread)."""
+        return device_options(available_providers())
+
     def provider(self) -> ProviderChoice:
         """What runs the models, without loading any: from the active embedder when it exists, else from what the
         installed onnxruntime offers."""
         with self._lock:
             emb = self._embedders.get(self.active_name())
         if emb is not None:
-            return emb.provider
+            return self.embedder_for(self.active_name()).provider  # with a device changed since, applied
         device = self.device()
         return choose(device, []) if device is Device.CPU else choose_installed(device)
 

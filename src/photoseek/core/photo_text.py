@@ -34,8 +34,9 @@ class PhotoText:
     """
 
     def __init__(self, catalog: Catalog, lock_path: Path, settings: Callable[[], Settings], *,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, before_reading: Callable[[], None] | None = None) -> None:
         self.catalog = catalog
+        self._before_reading = before_reading
         self.index = TextIndex(catalog)
         self._lock_path = lock_path
         self._settings = settings
@@ -66,7 +67,8 @@ class PhotoText:
             raise CatalogError("a read-only library cannot read text in photos")
         if not self.enabled:
             return TextPassReport()
-        return TextPass(self.catalog, self.reader(), self._lock_path).run(progress, limit=limit)
+        return TextPass(self.catalog, self.reader(), self._lock_path,
+                        before_reading=self._before_reading).run(progress, limit=limit)
 
     def status(self) -> TextStatus:
         engine = self._reader.version if self._reader is not None else engine_version()

@@ -10,7 +10,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from photoseek.core.domain import DuplicateGroup, Photo, SearchHit, Sort
+from photoseek.core.domain import Device, DuplicateGroup, Photo, SearchHit, Sort
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import DownloadPhase, DownloadProgress
 
@@ -20,6 +20,14 @@ PHASE_TEXT = {
     DownloadPhase.QUANTIZING: "Converting to int8 (faster search and indexing)…",
     DownloadPhase.INSTALLING: "Installing…",
     DownloadPhase.DONE: "Installed",
+}
+DEVICE_TEXT = {
+    Device.CPU: "CPU",
+    Device.AUTO: "Automatic",
+    Device.CUDA: "NVIDIA GPU (CUDA)",
+    Device.DIRECTML: "GPU or NPU (DirectML, Windows)",
+    Device.COREML: "Apple GPU and Neural Engine (Core ML)",
+    Device.OPENVINO: "Intel CPU, GPU or NPU (OpenVINO)",
 }
 SORT_TEXT = {Sort.RELEVANCE: "best match first", Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first"}
 
@@ -155,3 +163,11 @@ def languages_text(languages: tuple[str, ...]) -> str:
         return "Many languages"
     names = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "ja": "Japanese", "zh": "Chinese"}
     return ", ".join(names.get(code, code) for code in languages)
+
+
+def cores_text(auto: int, usable: int) -> str:
+    """What the automatic core budget of the app means on this machine."""
+    if usable == 1:
+        return "Automatic: the one core this computer has; indexing runs at low priority so the desktop comes first."
+    return (f"Automatic: {auto} of {usable} cores, one stays free so the window and other programs keep up. "
+            "Indexing runs at low priority either way.")

@@ -148,6 +148,9 @@ class Pipeline:
               ThreadPoolExecutor(self.decode_workers, "photoseek-decode", initializer=pin_current_thread,
                                  initargs=cpus) as pool):
             self._model = model
+            # the model's session loads (a third of a second for ViT-B-32) while the first batch decodes; the
+            # first model call queues behind it on the same thread, and a load that fails is raised there
+            model.submit(self.embedder.load_images_quietly)
             fill(pool)
             try:
                 while queue:

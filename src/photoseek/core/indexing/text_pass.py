@@ -36,13 +36,17 @@ class TextPass:
         catalog: the library's catalog.
         reader: the OCR engine (its ``version`` decides what is pending).
         lock_path: a lock file so two processes never read the same library's text at once.
+        before_reading: called once before the first photo is read, when there is any (the library lets the
+            image model go then: the OCR models need about as much memory again).
     """
 
-    def __init__(self, catalog: Catalog, reader: TextReader, lock_path: Path) -> None:
+    def __init__(self, catalog: Catalog, reader: TextReader, lock_path: Path, *,
+                 before_reading: Callable[[], None] | None = None) -> None:
         self.catalog = catalog
         self.reader = reader
         self.texts = TextIndex(catalog)
         self.lock_path = lock_path
+        self.before_reading = before_reading
 
     def run(self, progress: ProgressFn | None = None, *, limit: int | None = None) -> TextPassReport:
         report = TextPassReport()
@@ -65,6 +69,8 @@ class TextPass:
         version = self.reader.version
         todo = self.texts.pending(version, limit=limit)
         total = len(todo)
+        if todo and self.before_reading is not None:
+            self.before_reading()
         # decode so the short side reaches what the reader keeps of the long side (no detail thrown away twice)
         side = max(256, int(self.reader.max_side * 0.75))
         for done, (pid, path) in enumerate(todo):

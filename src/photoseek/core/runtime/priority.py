@@ -21,6 +21,15 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 NICE_STEP = 10  # Linux/BSD nice increment for background work (0 normal .. 19 idle)
+
+
+def background_nice() -> int:
+    """The nice value of indexing threads: :data:`NICE_STEP` below the process itself (a PhotoSeek started with
+    ``nice`` keeps its searches above its indexing), at most 19. Linux keeps a nice value per thread: the base is
+    the main thread's (its id is the process id), never a thread that was lowered already. POSIX only."""
+    return min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + NICE_STEP)
+
+
 _WIN_THREAD_BELOW_NORMAL = -1
 _WIN_PROCESS_BELOW_NORMAL = 0x4000
 _MAC_QOS_UTILITY = 0x11
@@ -65,9 +74,9 @@ def lower_current_thread(cpus: set[int] | None = None) -> bool:
             libc = ctypes.CDLL(None)
             return libc.pthread_set_qos_class_self_np(_MAC_QOS_UTILITY, 0) == 0
         tid = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        if current < NICE_STEP:
-            os.setpriority(os.PRIO_PROCESS, tid, NICE_STEP)  # on Linux PRIO_PROCESS with a thread id: that thread
+        target = background_nice()
+        if os.getpriority(os.PRIO_PROCESS, tid) < target:
+            os.setpriority(os.PRIO_PROCESS, tid, target)  # on Linux PRIO_PROCESS with a thread id: that thread
         if cpus:
             os.sched_setaffinity(0, cpus)  # 0: the calling thread
         return True

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from photoseek.core.domain import Device
+from photoseek.core.domain import Device, DeviceOption
 
 CPU_PROVIDER = "CPUExecutionProvider"
 PROVIDERS: dict[Device, str] = {
@@ -81,6 +81,21 @@ def choose(wanted: Device, available: Sequence[str]) -> ProviderChoice:
     note = (f"{wanted.value} is not available in this onnxruntime (it offers: {offered}); using the CPU. "
             f"For {wanted.value} install {PACKAGES[wanted]}.")
     return ProviderChoice(wanted, Device.CPU, (CPU_PROVIDER,), note)
+
+
+def device_options(available: Sequence[str]) -> list[DeviceOption]:
+    """Every device in the order a settings list shows them, each usable here or not (and what to install for
+    it) given the provider names onnxruntime reports."""
+    have = set(available)
+    out = []
+    for dev in (Device.CPU, Device.AUTO, *AUTO_ORDER):
+        if dev in (Device.CPU, Device.AUTO):
+            out.append(DeviceOption(dev, True, choose(dev, available).device))
+        elif PROVIDERS[dev] in have:
+            out.append(DeviceOption(dev, True, dev))
+        else:
+            out.append(DeviceOption(dev, False, Device.CPU, f"not in this onnxruntime; needs {PACKAGES[dev]}"))
+    return out
 
 
 def available_providers() -> list[str]:

@@ -20,6 +20,7 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,16 +59,19 @@ class SessionCache:
 
         return self.folder / f"{label}.f{CACHE_FORMAT}.{cache_key(model, digest=digest, ort_version=ort.__version__)}"
 
-    def open(self, model: Path, label: str, digest: str | None, opts: Any, providers: list[str]) -> Any:
+    def open(self, model: Path, label: str, digest: str | None, opts: Any, providers: list[str], *,
+             create: Callable[..., Any] | None = None) -> Any:
         """An InferenceSession for ``model``: from its optimised copy when there is one, else optimising it now and
-        saving the result for next time. ``opts`` are the caller's session options (threads, logging)."""
+        saving the result for next time. ``opts`` are the caller's session options (threads, logging); ``create``
+        makes the session (default ``onnxruntime.InferenceSession``; the embedder's runs it below normal priority)."""
         import onnxruntime as ort
 
+        create = create or ort.InferenceSession
         cached = self.path_for(model, label, digest)
         if cached is not None and (cached / GRAPH).is_file():
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
             try:
-                return ort.InferenceSession(os.fspath(cached / GRAPH), sess_options=opts, providers=providers)
+                return create(os.fspath(cached / GRAPH), sess_options=opts, providers=providers)
             except Exception as e:  # a damaged or foreign copy: drop it and optimise again
                 log.warning("optimised model %s does not load (%s); rebuilding it", cached.name, e)
                 _remove(cached)
@@ -79,7 +83,7 @@ class SessionCache:
             opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes",
                                           str(WEIGHTS_MIN_BYTES))
         try:
-            session = ort.InferenceSession(os.fspath(model), sess_options=opts, providers=providers)
+            session = create(os.fspath(model), sess_options=opts, providers=providers)
         except Exception:
             if tmp is not None:
                 _remove(tmp)

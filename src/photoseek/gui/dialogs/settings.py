@@ -1,10 +1,9 @@
-"""The Settings dialog: General (model pack, indexing threads, thumbnail size, reading the words in photos; OK
-hands them to the settings controller) and Models (the catalog of downloadable models, which acts at once)."""
+"""The Settings dialog: General (model pack, where models run, cores for indexing, thumbnail size, reading the
+words in photos; OK hands them to the settings controller) and Models (the catalog of downloadable models, which acts at once)."""
 
 from __future__ import annotations
 
 import enum
-import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSlider,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (
 from photoseek.core.domain import ModelInfo
 from photoseek.gui.controllers.models import ModelsController
 from photoseek.gui.controllers.settings import SettingsController
+from photoseek.gui.dialogs.compute_settings import ComputeSettings
 from photoseek.gui.dialogs.models_page import ModelsPage
 from photoseek.gui.services import Services
 from photoseek.gui.text import describe_error
@@ -46,10 +45,7 @@ class SettingsDialog(QDialog):
         self.model = QComboBox()
         self.model.setEnabled(False)
         self.model.addItem("Loading…")
-        self.threads = QSpinBox()
-        self.threads.setRange(0, max(1, os.cpu_count() or 1))
-        self.threads.setSpecialValueText("Automatic (all cores but one)")
-        self.threads.setValue(s.index_threads)
+        self.compute = ComputeSettings(s.device, s.index_cores, *services.library.model_set.core_limits())
         self.thumb = QSlider(Qt.Orientation.Horizontal)
         self.thumb.setRange(MIN_CELL, MAX_CELL)
         self.thumb.setValue(s.thumbnail_size)
@@ -64,11 +60,11 @@ class SettingsDialog(QDialog):
         thumb_row.addWidget(self.thumb_label)
         form = QFormLayout()
         form.addRow("Model pack", self.model)
-        form.addRow("Indexing threads", self.threads)
+        self.compute.add_to(form)
         form.addRow("Thumbnail size", thumb_row)
         form.addRow("Text in photos", self.read_text)
         note = QLabel("A new model pack is used once its vectors are computed (indexing runs in the background). "
-                      "A new thread count applies the next time PhotoSeek starts.")
+                      "The device and the cores apply from the next search and indexing run, without a restart.")
         note.setWordWrap(True)
         note.setObjectName("muted")
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -89,9 +85,14 @@ class SettingsDialog(QDialog):
         lay.addWidget(box)
         self.resize(640, 600)
         self._models: list[ModelInfo] = []
-        self.accepted.connect(lambda: settings.apply(self.chosen_model(), self.threads.value(), self.thumb.value(),
-                                                     read_text=self.read_text.isChecked()))
+        self.accepted.connect(self._apply)
         settings.list_models(self._fill_models)
+        settings.list_devices(self.compute.fill)
+
+    def _apply(self) -> None:
+        device, cores = self.compute.chosen()
+        self.controller.apply(self.chosen_model(), self.thumb.value(), cores=cores, device=device,
+                              read_text=self.read_text.isChecked())
 
     def _fill_models(self, models: list[ModelInfo] | None, error: BaseException | None) -> None:
         self.model.clear()
