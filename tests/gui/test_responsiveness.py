@@ -84,3 +84,34 @@ def test_gui_thread_stall_while_indexing_and_searching(open_window, qtbot, tmp_p
           f"load average {os.getloadavg()[0]:.1f})")
     assert win.library.status().indexed == 200
     assert meter.worst < 0.250
+
+
+def test_the_model_runtime_loads_while_the_window_is_built_not_on_a_worker_later(home, tmp_path):
+    """Loading ONNX Runtime's extension holds the GIL for ~30 ms: done by the first indexing thread, it froze a
+    window already in use (the stall meter's longest gap). A fresh process records which thread imports it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "open_window.py"
+    script.write_text(
+        "import sys, threading\n"
+        "importers = []\n"
+        "class Spy:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'onnxruntime':\n"
+        "            importers.append(threading.current_thread().name)\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from photoseek.core.library import Library\n"
+        "lib = Library()\n"
+        "assert 'onnxruntime' not in sys.modules, 'opening a library loads no model runtime (terminal searches)'\n"
+        "from photoseek.gui.main_window import MainWindow\n"
+        "win = MainWindow(lib)\n"
+        "print('importers', importers, 'loaded', 'onnxruntime' in sys.modules)\n"
+        "win.close(); lib.close()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "importers ['MainThread'] loaded True" in p.stdout, p.stdout

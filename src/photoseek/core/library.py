@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 # what front ends may use besides Library (they import nothing else from core but domain, errors and config)
 __all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home", "read_query",
-           "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn"]
+           "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn", "load_model_runtime"]
 
 
 # imported when a front end asks for them, so that a search never pays for Pillow and its plugins (thumbnails),
@@ -74,6 +74,15 @@ def __getattr__(name: str) -> Any:
     if (module := _ON_DEMAND.get(name)) is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
+
+
+def load_model_runtime() -> None:
+    """Load ONNX Runtime now, on the calling thread. Loading its extension module holds the GIL for ~30 ms: a desktop
+    front end calls this while it builds its window, so that the first indexing or search thread, which would load
+    it otherwise, does not freeze a window the user is already using. A search from the terminal never calls it."""
+    from photoseek.core.runtime.providers import available_providers
+
+    available_providers()
 
 
 # The parts a search does not need are built on first use (Library's cached properties), their modules imported then.

@@ -11,7 +11,7 @@ import threading
 
 from PySide6.QtCore import QObject, QThreadPool
 
-from photoseek.core.library import Library, ThumbnailCache
+from photoseek.core.library import Library, ThumbnailCache, load_model_runtime
 from photoseek.gui.bridge import Bridge
 from photoseek.gui.thumbnails import ThumbnailLoader
 
@@ -38,6 +38,8 @@ class Services(QObject):
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
+        # the model runtime loads here, while the window is built, not on a worker later (its load holds the GIL)
+        load_model_runtime()
         self.bridge = Bridge(self)
         self.queries = thread_pool(self, 1)
         self.admin = thread_pool(self, 1)
