@@ -116,3 +116,17 @@ def test_a_pack_whose_text_model_takes_any_length_is_fed_only_the_longest_text(t
     cut = Embedder(pack, threads=1).embed_texts(texts)
     assert fed[1] == (2, 4)  # "a photo of blue" is 4 tokens: the padding after it is not computed
     np.testing.assert_allclose(cut, full, atol=1e-6)
+
+
+def test_a_device_change_lets_the_next_query_load_its_text_model_ahead_again(emb):
+    from photoseek.core.domain import Device
+
+    emb.warm_text()
+    emb.settle()
+    assert emb._textual is not None
+    assert emb.reconfigure(threads=1, cpus=None, device=Device.AUTO)  # the sessions go; AUTO is the CPU here
+    assert emb._textual is None
+    emb.warm_text()  # the query's text model starts loading again, off the caller's thread
+    emb.settle()
+    assert emb._textual is not None
+    assert emb.embed_texts(["red"]).shape == (1, emb.dim)

@@ -190,7 +190,8 @@ class Embedder:
         """Start creating the text session on a background thread, now that a text query is coming: onnxruntime
         releases the GIL while it loads the model, so it overlaps reading the query, the catalog and the
         tokenizer. :meth:`embed_texts` waits for it; :meth:`settle` waits for it without embedding."""
-        if self._textual is None and self._text_loading is None:
+        loading = self._text_loading
+        if self._textual is None and (loading is None or not loading.is_alive()):  # again after a device change
             self._text_loading = threading.Thread(target=self._load_quietly, args=(self._textual_session,),
                                                   name="photoseek-text-model", daemon=True)
             self._text_loading.start()
