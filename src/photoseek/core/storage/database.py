@@ -16,6 +16,8 @@ from photoseek.core.storage.disk import SharedMemoryFile, ensure_room
 from photoseek.core.storage.schema import migrate
 from photoseek.core.storage.sqlite_errors import connect, retry_busy
 
+BUSY_TIMEOUT_S = 30  # how long a statement waits for another process's write lock before it reports busy
+
 
 class Database:
     """Connections to one catalog file (created with its folder when missing).
@@ -46,12 +48,12 @@ class Database:
     # connections ----------------------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         ensure_room(self.path.parent)  # SQLite on a full disk can die of SIGBUS before it can report anything
-        con = connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+        con = connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
         try:
             retry_busy(lambda: con.execute("PRAGMA journal_mode=WAL"))
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA foreign_keys=ON")
-            con.execute("PRAGMA busy_timeout=30000")
+            con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             self._shm.allocate()
         except BaseException:
             con.close()
@@ -100,7 +102,7 @@ class Database:
                 raise
             finally:
                 if not wait:
-                    con.execute("PRAGMA busy_timeout=30000")
+                    con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         finally:
             self._write_lock.release()
 
