@@ -3,7 +3,7 @@ filters read from the query on stderr; why nothing was found, in words that say 
 
 A search first asks the PhotoSeek process that holds the library, if any (the desktop app, `photoseek watch`:
 :mod:`photoseek.core.search_endpoint`), which has the models loaded and answers in milliseconds; when nobody
-answers it runs the same :func:`photoseek.core.search_server.answer` in this process. Both give the same answer,
+answers it runs the same :func:`photoseek.core.search_answer.answer` in this process. Both give the same answer,
 printed by the same code here. Until then only the standard library is imported.
 """
 
@@ -73,7 +73,7 @@ def ask_holder(a: argparse.Namespace) -> int | None:
 
 def cmd_search(lib: Library, a: argparse.Namespace) -> int:
     """Search in this process (``search`` and ``similar``)."""
-    from photoseek.core.search_server import answer
+    from photoseek.core.search_answer import answer
 
     return show(a, answer(lib, request(a)))
 

@@ -1,15 +1,9 @@
-"""A library holder answers the command line's searches: :func:`answer` turns a request into the answer the CLI
-prints, and :class:`SearchServer` serves it on the library's local endpoint (:mod:`.search_endpoint`).
+"""A library holder answers the command line's searches: :class:`SearchServer` serves
+:func:`~photoseek.core.search_answer.answer` on the library's local endpoint (:mod:`.search_endpoint`).
 
-The CLI runs :func:`answer` itself when nobody serves, so a search gives the same output either way: same hits in
-the same order, the same filters line, the same "nothing found" reason.
-
-Request (JSON): ``{"format": 1, "command": "search" | "similar", "query": str | None, "image": str | None,
-"limit": int, "folder", "after", "before" (ISO dates), "sort", "camera": str | None, "locale": str | None}``;
-paths are absolute (the asker's working folder is not the holder's).
-Answer: ``{"format": 1, "hits": [SearchHit.to_json(), ...], "filters": {...} | None, "indexed": int | None,
-"note": str | None}``, or ``{"format": 1, "error": {"message", "hint"}}`` for a PhotoSeekError (the asker shows
-it as its own), or ``{"format": 1, "failed": "..."}`` for anything else (the asker searches in process).
+Replies are the answer (:mod:`.search_answer`), or ``{"format": 1, "error": {"message", "hint"}}`` for a
+PhotoSeekError (the asker shows it as its own), or ``{"format": 1, "failed": "..."}`` for anything else (the asker
+searches in process).
 """
 
 from __future__ import annotations
@@ -23,15 +17,12 @@ import struct
 import sys
 import tempfile
 import threading
-from datetime import datetime
 from multiprocessing.connection import Client, Connection, Listener, answer_challenge, deliver_challenge
 from typing import TYPE_CHECKING, Any
 
-from photoseek.core.domain import SearchRequest, Sort
-from photoseek.core.errors import PhotoSeekError, QueryError
-from photoseek.core.query_filters import read_query
+from photoseek.core.errors import PhotoSeekError
+from photoseek.core.search_answer import answer
 from photoseek.core.search_endpoint import MAX_MESSAGE, PROTOCOL, Endpoint
-from photoseek.core.text_query import MatchMode, split_text_query
 
 if TYPE_CHECKING:
     from photoseek.core.library import Library
@@ -41,56 +32,6 @@ log = logging.getLogger(__name__)
 RETRY_S = 5.0  # how often a second holder checks whether the first one has gone, to serve in its place
 CLIENT_TIMEOUT_S = 5.0  # a connected asker must finish the handshake and send its request within this
 MAX_CLIENTS = 4  # requests answered at once; more wait in the listen backlog
-
-
-def _date(value: object) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def to_search_request(req: dict[str, Any]) -> SearchRequest:
-    """The :class:`SearchRequest` a CLI request stands for (QueryError when it is malformed)."""
-    try:
-        limit = int(req.get("limit", 20))
-        common: dict[str, Any] = {"limit": limit, "folder": _text(req.get("folder")), "after": _date(req.get("after")),
-                                  "before": _date(req.get("before")), "sort": Sort(req.get("sort", Sort.RELEVANCE)),
-                                  "camera": _text(req.get("camera")), "locale": _text(req.get("locale"))}
-    except (TypeError, ValueError) as e:
-        raise QueryError(f"malformed search request: {e}") from None
-    if req.get("command") == "similar":
-        image = _text(req.get("image"))
-        if image is None:
-            raise QueryError("malformed search request: no image")
-        return SearchRequest(similar_to=image, **common)
-    return SearchRequest(query=str(req.get("query") or ""), **common)
-
-
-def answer(lib: Library, req: dict[str, Any]) -> dict[str, Any]:
-    """Run a CLI search request on ``lib``: the hits (matches and weaker ones) and what the CLI prints around them.
-    Raises what :meth:`Library.find` raises."""
-    r = to_search_request(req)
-    filters = None
-    model = None
-    if r.similar_to is None:
-        q = read_query(r.query, locale=r.locale)
-        filters = {"active": q.active, "text": q.text, "camera": q.camera,
-                   "dates": q.dates.label if q.dates is not None else None}
-        if q.text.strip() and split_text_query(r.query).mode is not MatchMode.WORDS:  # not a date alone, not words
-            model = lib.embedder
-            model.warm_text()  # the text model loads while the catalog and the tokenizer are read
-    note = lib.model_set.provider().note or None
-    try:
-        hits = lib.find(r)
-    finally:
-        if model is not None:
-            model.settle()  # a query that needed no model after all (a date alone, an error) must not leave it half made
-    # why nothing was found: "nothing indexed yet" needs only whether there are vectors (not status(): it counts)
-    indexed = len(lib.vindex) if not hits else None
-    return {"format": PROTOCOL, "hits": [h.to_json() for h in hits], "filters": filters, "indexed": indexed,
-            "note": note}
 
 
 class SearchServer:
