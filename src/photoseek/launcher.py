@@ -44,13 +44,15 @@ def run_gui(images: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``argv`` None: this is the ``photoseek`` process itself (its arguments are sys.argv), which a read-only
+    command may end without the interpreter's teardown."""
     args = sys.argv[1:] if argv is None else argv
     images = _gui_args(args)
     if images is not None:
         return run_gui(images)
     from photoseek.cli.main import main as cli_main
 
-    return cli_main(args)
+    return cli_main(args, leave_when_done=argv is None)
 
 
 if __name__ == "__main__":

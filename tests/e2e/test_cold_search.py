@@ -142,3 +142,16 @@ def test_the_desktop_app_answers_a_search_that_loads_nothing_heavy(home, indexed
         gui.send_signal(signal.SIGTERM)  # the app closes its window on SIGTERM
         assert gui.wait(60) == 0, log.read_text()
     assert not (home / "search.key").exists() and not (home / "search.sock").exists()
+
+
+def test_a_search_piped_into_a_reader_that_stops_early_ends_quietly(home, indexed):
+    """A read-only command ends without the interpreter's teardown (cli.main.leave): everything it printed still
+    arrives, in order, and a reader that goes away early (`| head -1`) gets no traceback and exit code 0."""
+    exe = Path(sys.executable).parent / "photoseek"
+    full = subprocess.run([exe, "search", "red", "--all", "-n", "3"], capture_output=True, text=True, timeout=120)
+    assert full.returncode == 0 and len(full.stdout.splitlines()) == 3 and "IMG_0.jpg" in full.stdout.splitlines()[0]
+    status = subprocess.run([exe, "status"], capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0 and status.stdout.endswith(f"  {indexed}  3 photos\n") and "Photos    3" in status.stdout
+    head = subprocess.run(f"'{exe}' search red --all -n 3 | head -c 1; exit ${{PIPESTATUS[0]}}", shell=True,
+                          executable="/bin/bash", capture_output=True, text=True, timeout=120)
+    assert head.returncode == 0 and head.stdout == full.stdout[:1] and head.stderr == ""
