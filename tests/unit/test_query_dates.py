@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from photoseek.core.domain import FilterKind
-from photoseek.core.query_dates import first_weekday, month_names
+from photoseek.core.query_dates import first_weekday, month_names, plain_english
 from photoseek.core.query_filters import read_query
 
 TODAY = date(2026, 11, 22)  # a Sunday
@@ -101,6 +101,35 @@ def test_month_names_in_the_users_language(q, locale, text, months):
 def test_month_names_include_abbreviations_and_english():
     names = month_names("fr_FR")
     assert names["déc"] == 12 and names["décembre"] == 12 and names["december"] == 12 and names["sept"] == 9
+
+
+@pytest.mark.parametrize("locale", [None, "C", "POSIX", "en", "en_US.UTF-8", "en_GB", "en_AU", "en-IN", "en_US@euro"])
+def test_english_month_names_without_loading_locale_data_are_cldrs(locale):
+    """English locales get the month names from a table, not from CLDR (loading it cost a cold search 30 ms): the
+    table must be exactly what CLDR says for English in Latin script."""
+    from babel import Locale
+    from babel.dates import get_month_names
+
+    cldr = {"sept": 9}
+    tag = "en" if locale in (None, "C", "POSIX") else locale.split(".")[0].split("@")[0].replace("-", "_")
+    for loc in ("en", tag):  # English always counts, and the locale's own names
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for num, name in get_month_names(width, context, Locale.parse(loc)).items():
+                    cldr.setdefault(name.lower().rstrip("."), int(num))
+    assert plain_english(locale) and month_names(locale) == cldr
+    assert not plain_english("en_Dsrt_US") and not plain_english("de_DE")
+
+
+def test_an_english_date_query_reads_no_locale_data():
+    import subprocess
+    import sys
+
+    code = ("import sys; from photoseek.core.query_filters import read_query; "
+            "f = read_query('snow in december 2019', locale='en_US'); "
+            "print(f.dates is not None, f.text, 'babel' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "snow", "False"]
 
 
 def test_week_starts_as_the_locale_counts():

@@ -52,27 +52,38 @@ class _Span:
     months: frozenset[int] = frozenset()  # set for "in december": any year, start/end unused
 
 
+def plain_english(locale: str | None) -> bool:
+    """Whether dates in ``locale`` read as plain English (``en``, ``en_GB``, ``C``, ``POSIX``, none): CLDR's English
+    month names in Latin script are the ones in :data:`MONTHS` and :data:`ABBR` (and "Sept"), so the locale data
+    need not be loaded. ``en_Dsrt`` (another script) is not."""
+    if not locale:
+        return True
+    parts = locale.split(".")[0].split("@")[0].replace("-", "_").split("_")
+    if parts[0] in ("C", "POSIX"):
+        return True
+    return parts[0].lower() == "en" and all(len(p) != 4 for p in parts[1:])  # a 4-letter part is a script
+
+
 @lru_cache(maxsize=16)
 def month_names(locale: str | None = None) -> dict[str, int]:
     """Lower-case month name -> month number: English plus ``locale``'s full and abbreviated names."""
-    from babel import Locale, UnknownLocaleError  # CLDR data loads with the first query, not with the library
+    names = {name.lower(): m for names in (MONTHS, ABBR) for m, name in enumerate(names) if name}
+    names["sept"] = 9
+    if plain_english(locale):
+        return names
+    from babel import Locale, UnknownLocaleError  # CLDR data loads with a first query in another language
     from babel.dates import get_month_names
 
-    names: dict[str, int] = {}
-    for loc in ["en", locale] if locale else ["en"]:
-        try:
-            parsed = Locale.parse(loc.split(".")[0].split("@")[0]) if loc else None
-        except (UnknownLocaleError, ValueError, TypeError):
-            continue
-        if parsed is None:
-            continue
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for num, name in get_month_names(width, context, parsed).items():
-                    key = name.lower().rstrip(".")
-                    if len(key) >= 3:
-                        names.setdefault(key, int(num))
-    names.setdefault("sept", 9)
+    try:
+        parsed = Locale.parse(str(locale).split(".")[0].split("@")[0])
+    except (UnknownLocaleError, ValueError, TypeError):
+        return names
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            for num, name in get_month_names(width, context, parsed).items():
+                key = name.lower().rstrip(".")
+                if len(key) >= 3:
+                    names.setdefault(key, int(num))
     return names
 
 
