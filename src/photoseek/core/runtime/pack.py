@@ -116,6 +116,12 @@ class ModelPack:
             raise ModelPackError(f"model pack {self.id}: textual/tokenizer_config.json is not valid JSON ({e})") from e
         return data if isinstance(data, dict) else {}
 
+    def checksum(self, path: Path) -> str | None:
+        """The manifest's sha256 of one of the pack's files (None for a foreign pack or an unlisted file)."""
+        files = self.manifest.get("files")
+        digest = files.get(path.relative_to(self.root).as_posix()) if isinstance(files, dict) else None
+        return digest if isinstance(digest, str) else None
+
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
 
