@@ -59,12 +59,19 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def child_env() -> dict[str, str]:
+    """The environment of a search as a user runs it: no PHOTOSEEK_HOME, and Python keeps compiled modules (an
+    installed PhotoSeek has them; PYTHONDONTWRITEBYTECODE, set on some CI machines, would add ~60 ms of compiling
+    to every run)."""
+    return {k: v for k, v in os.environ.items() if k not in ("PHOTOSEEK_HOME", "PYTHONDONTWRITEBYTECODE")}
+
+
 def cli_wall(home: Path, runs: int, first: int = 0) -> tuple[list[float], list[float], list[str]]:
     """Wall seconds, CPU seconds and stdout of ``runs`` cold `photoseek search` processes (queries ``first``,
     ``first + 1``...). On a shared machine the CPU time is the steadier figure: it is what the search costs, the
     wall time adds what the other processes take from it."""
     times, cpu, outs = [], [], []
-    env = {k: v for k, v in os.environ.items() if k != "PHOTOSEEK_HOME"}
+    env = child_env()
     for i in range(first, first + runs):
         c, t = children_cpu(), time.perf_counter()
         p = subprocess.run(search_args(home, i), capture_output=True, text=True, check=True, timeout=300, env=env)
@@ -147,7 +154,7 @@ def bench_pack(name: str, runs: int) -> None:
     print(f"  {'  runs':<44} {' '.join(f'{t:.3f}' for t in cold)}")
     print(f"  {'  CPU time of the process (median)':<44} {statistics.median(cold_cpu):7.3f} s")
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT.parent / "src")}
+    env = {**child_env(), "PYTHONPATH": str(ROOT.parent / "src")}
     p = subprocess.run([sys.executable, "-c", PHASES, str(home)], capture_output=True, text=True, check=True, env=env)
     at = load()
     for label, s in json.loads(p.stdout.strip().splitlines()[-1]).items():
