@@ -320,11 +320,6 @@ def cmd_models(lib: Library, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_watch(lib: Library, a: argparse.Namespace) -> int:
-
-    return watch_cmd.run(lib, a)
-
-
 COMMANDS = {
     "folders": cmd_folders,
     "index": cmd_index,
@@ -332,7 +327,7 @@ COMMANDS = {
     "similar": search_cmd.cmd_search,
     "status": cmd_status,
     "models": cmd_models,
-    "watch": cmd_watch,
+    "watch": watch_cmd.run,
     "duplicates": duplicates_cmd.run,
 }
 READ_ONLY = {"search", "similar", "status", "duplicates"}

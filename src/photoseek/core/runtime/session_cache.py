@@ -32,13 +32,19 @@ WEIGHTS = "weights.data"  # every initializer of at least WEIGHTS_MIN_BYTES, mem
 WEIGHTS_MIN_BYTES = 1024
 
 
+def derived_key(source: Path, digest: str | None, *versions: str) -> str:
+    """A short name for a file derived from ``source``: the formats and library versions that made it, and the
+    source's identity (its manifest checksum, else its path, size and modification time)."""
+    if digest is None:
+        st = source.stat()
+        digest = f"{st.st_size}-{st.st_mtime_ns}"
+    raw = "|".join([*versions, str(source.resolve()), digest])
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=10).hexdigest()
+
+
 def cache_key(model: Path, *, digest: str | None, ort_version: str) -> str:
     """The identity of one optimised model: format, onnxruntime, machine and the source file."""
-    if digest is None:
-        st = model.stat()
-        digest = f"{st.st_size}-{st.st_mtime_ns}"
-    raw = f"{CACHE_FORMAT}|{ort_version}|{platform.machine()}|{model.resolve()}|{digest}"
-    return hashlib.blake2b(raw.encode("utf-8"), digest_size=10).hexdigest()
+    return derived_key(model, digest, str(CACHE_FORMAT), ort_version, platform.machine())
 
 
 class SessionCache:

@@ -17,7 +17,6 @@ deleted and written again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -25,6 +24,8 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from photoseek.core.runtime.session_cache import derived_key
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,6 @@ PROBES = (
 )
 
 
-def cache_key(source: Path, *, digest: str | None, version: str) -> str:
-    """The identity of one split copy: format, tokenizers version and the source file."""
-    if digest is None:
-        st = source.stat()
-        digest = f"{st.st_size}-{st.st_mtime_ns}"
-    raw = f"{CACHE_FORMAT}|{version}|{source.resolve()}|{digest}"
-    return hashlib.blake2b(raw.encode("utf-8"), digest_size=10).hexdigest()
-
-
 class TokenizerCache:
     """Split copies of every pack's tokenizer under one folder (``<library cache>/tokenizers``).
 
@@ -67,7 +59,8 @@ class TokenizerCache:
             return None
         import tokenizers
 
-        return self.folder / f"{label}.f{CACHE_FORMAT}.{cache_key(source, digest=digest, version=tokenizers.__version__)}"
+        key = derived_key(source, digest, str(CACHE_FORMAT), tokenizers.__version__)
+        return self.folder / f"{label}.f{CACHE_FORMAT}.{key}"
 
     def load(self, source: Path, label: str, digest: str | None) -> Any:
         """The tokenizer of ``source`` (a tokenizer.json): from its split copy when there is one, else from the file
