@@ -13,6 +13,10 @@ vector index is not needed). Each round, in fresh processes so one does not warm
    change the first cold `photoseek status` run (wall time, Python start included) and a second one (counts
    stored by the first).
 
+``--write-cost N``: also N indexing batches of 64 new photos (rows, 512-d vectors, marked ok) written in one
+process, alternately with the stored counts carried (as shipped) and with the tally switched off (its entry points
+replaced, so the write only moves the generation, as before): the extra time a batch pays for the counts.
+
 Prints each figure against the 1 s goal, with the load average. ``--cold`` drops the catalog file's pages from the
 page cache before each first status (posix_fadvise on that one file: nothing else on the machine is touched), as for
 a library opened after a while, whose counts come from disk: what a recount pays for most.
@@ -87,6 +91,45 @@ def status_cli(home: Path) -> float:
     return time.perf_counter() - t
 
 
+def write_cost(home: Path, batches: int) -> dict:
+    code = f"""
+import json, statistics, time
+from contextlib import nullcontext
+import numpy as np
+from photoseek.core.storage import count_tally, database
+from photoseek.core.storage.catalog import Catalog, PhotoUpdate
+from photoseek.core.storage.count_snapshot import bump_generation
+cat = Catalog({str(home / "catalog.sqlite")!r})
+con = cat._reader()
+model, dim = con.execute("SELECT model_id, dim FROM model_state WHERE model_id != '' ORDER BY model_id").fetchone()
+fid, folder = con.execute("SELECT id, path FROM folders ORDER BY id").fetchone()
+shipped = (database.Database._counting, database.Database._uncounted, count_tally.CountTally.close)
+off = (lambda self, w, ids=(), folder_id=None: nullcontext([]), lambda self, w: nullcontext([]),
+       lambda self, known: bump_generation(self._w))
+rng = np.random.default_rng(0)
+took = {{"carried": [], "off": []}}
+for b in range({batches} * 2):
+    mode = "carried" if b % 2 else "off"
+    database.Database._counting, database.Database._uncounted, count_tally.CountTally.close = (
+        shipped if mode == "carried" else off)
+    if mode == "carried":
+        cat.counts(model)  # the batch before left them stale: counted again and stored, not timed
+    v = rng.standard_normal((64, dim)).astype(np.float32)
+    t = time.perf_counter()
+    with cat.write() as w:
+        ids = [cat.upsert_photo(w, PhotoUpdate(f"{{folder}}/cost-{{time.time()}}-{{i}}.jpg", fid, 1, 1.0, f"c{{b}}-{{i}}"),
+                                keep_vectors=False) for i in range(64)]
+        cat.store_vectors(w, model, ids, v)
+        cat.mark_ok(w, ids)
+    took[mode].append(time.perf_counter() - t)
+database.Database._counting, database.Database._uncounted, count_tally.CountTally.close = shipped
+cat.counts(model)
+cat.close()
+print(json.dumps({{k: statistics.median(x) for k, x in took.items()}}))
+"""
+    return child(code)
+
+
 def drop_cache(home: Path) -> None:
     """Evict the catalog's (clean) pages from the page cache: the next reads come from disk."""
     for p in home.glob("catalog.sqlite*"):
@@ -108,6 +151,8 @@ def main() -> int:
     ap.add_argument("--photos", type=int, default=10, help="photos per change (default 10)")
     ap.add_argument("--rounds", type=int, default=2, help="rounds of changes and measurements (default 2)")
     ap.add_argument("--cold", action="store_true", help="drop the catalog's pages from the page cache first")
+    ap.add_argument("--write-cost", type=int, default=0, metavar="N",
+                    help="also time N indexing batches with the counts carried and N without")
     a = ap.parse_args()
     home = a.library.resolve()
     if home.is_relative_to(SHARED):
@@ -131,6 +176,11 @@ def main() -> int:
                 drop_cache(home)
             line(f"first cold `photoseek status` after {kind} ({c['seconds'] * 1000:.1f} ms write)", status_cli(home))
             line("  the next one (nothing changed)", status_cli(home))
+    if a.write_cost:
+        c = write_cost(home, a.write_cost)
+        print(f"indexing batch of 64 photos, median of {a.write_cost}: {c['carried'] * 1000:.2f} ms with the counts "
+              f"carried, {c['off'] * 1000:.2f} ms without: {(c['carried'] - c['off']) * 1000:+.2f} ms a batch "
+              f"(load {os.getloadavg()[0]:.2f})")
     return 0
 
 

@@ -98,10 +98,11 @@ class CountTally:
         if folder_id is not None:
             self._settle()
             self._count(_part(self._w, (), folder_id), -1)
-        else:
+        elif ids:  # (none: an insert, or rows no count depends on)
             first = [i for i in dict.fromkeys(ids) if i not in self._touched]
-            self._count(_part(self._w, first, None), -1)
-            self._touched.update(first)
+            if first:
+                self._count(_part(self._w, first, None), -1)
+                self._touched.update(first)
         start = self._w.total_changes
         added: list[int] = []
         yield added
