@@ -123,6 +123,9 @@ def test_writes_that_change_no_count_leave_the_generation_alone(cat):
     with cat.write() as w:
         cat.mark_ok(w, [pid + 100])  # nothing to mark
     assert _stored(cat) == before
+    with cat.write() as w, cat._uncounted(w):  # no count changes, but the generation moved all the same
+        w.execute("UPDATE model_state SET version = version + 1")
+    assert _stored(cat) == _recount(cat) and _recount(cat).generation > before.generation
 
 
 def test_a_rolled_back_write_leaves_the_counts_where_they_were(cat):

@@ -133,7 +133,7 @@ class CountTally:
         if accounted:
             self._settle()
         delta = (+self._photos, -self._photos, +self._vectors, -self._vectors)  # non-zero entries only
-        if accounted and not any(delta):
+        if accounted and not any(delta) and generation(self._w) == self.generation:
             return None  # only rows no count depends on (file times, hashes, folders without photos)
         base = None
         if accounted and self.generation is not None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from photoseek.core.storage.count_snapshot import GENERATION_ROW
 from photoseek.core.storage.database import Database
 
 
@@ -25,7 +26,7 @@ class EmbeddingTables(Database):
         )
 
     def _bump_all(self, w: sqlite3.Connection) -> None:
-        w.execute("UPDATE model_state SET version = version + 1")
+        w.execute("UPDATE model_state SET version = version + 1 WHERE model_id != ?", (GENERATION_ROW,))
 
     def store_vectors(self, w: sqlite3.Connection, model_id: str, ids: Sequence[int], vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
