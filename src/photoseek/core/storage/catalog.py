@@ -32,11 +32,9 @@ class Catalog(EmbeddingTables, ImageHashTables):
         path: the database file (created with its folder when missing).
     """
 
-    _snap: CountSnapshot | None = None  # the last counts taken or read (see snapshot)
-
     # folders --------------------------------------------------------------------------------------------------
     def add_folder(self, path: str) -> Folder:
-        with self.write() as w:
+        with self.write() as w, self._uncounted(w):  # no photos yet
             w.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES(?, ?)", (path, time.time()))
         f = self.folder_by_path(path)
         assert f is not None
@@ -44,7 +42,7 @@ class Catalog(EmbeddingTables, ImageHashTables):
 
     def remove_folder(self, folder_id: int) -> list[int]:
         """Forget a folder and its photos. Returns the ids of the photos removed."""
-        with self.write() as w:
+        with self.write() as w, self._counting(w, folder_id=folder_id):
             ids = [r[0] for r in w.execute("SELECT id FROM photos WHERE folder_id=?", (folder_id,))]
             w.execute("DELETE FROM folders WHERE id=?", (folder_id,))
             self._bump_all(w)
@@ -75,18 +73,19 @@ class Catalog(EmbeddingTables, ImageHashTables):
             cur = w.execute("SELECT online FROM folders WHERE id=?", (folder_id,)).fetchone()
             if cur is None or bool(cur[0]) == online:
                 return False
-            w.execute("UPDATE folders SET online=? WHERE id=?", (int(online), folder_id))
-            if online:
-                w.execute(
-                    """UPDATE photos SET state = CASE WHEN error IS NOT NULL THEN 'error'
-                            WHEN EXISTS(SELECT 1 FROM embeddings e WHERE e.photo_id=photos.id) THEN 'ok'
-                            ELSE 'pending' END
-                       WHERE folder_id=? AND state='offline'""",
-                    (folder_id,),
-                )
-            else:
-                w.execute("UPDATE photos SET state='offline' WHERE folder_id=? AND state IN ('ok','pending','error')",
-                          (folder_id,))
+            with self._counting(w, folder_id=folder_id):
+                w.execute("UPDATE folders SET online=? WHERE id=?", (int(online), folder_id))
+                if online:
+                    w.execute(
+                        """UPDATE photos SET state = CASE WHEN error IS NOT NULL THEN 'error'
+                                WHEN EXISTS(SELECT 1 FROM embeddings e WHERE e.photo_id=photos.id) THEN 'ok'
+                                ELSE 'pending' END
+                           WHERE folder_id=? AND state='offline'""",
+                        (folder_id,),
+                    )
+                else:
+                    w.execute("UPDATE photos SET state='offline' WHERE folder_id=? AND state IN ('ok','pending','error')",
+                              (folder_id,))
         return True
 
     # photos ---------------------------------------------------------------------------------------------------
@@ -152,51 +151,58 @@ class Catalog(EmbeddingTables, ImageHashTables):
         taken = u.taken_at.isoformat() if u.taken_at else None
         row = w.execute("SELECT id FROM photos WHERE path=?", (u.path,)).fetchone()
         now = time.time()
-        if row:
-            pid = int(row[0])
-            w.execute(
-                """UPDATE photos SET folder_id=?, size=?, mtime=?, content_hash=?, width=?, height=?, taken_at=?,
-                   camera=?, state=?, error=?, updated_at=?, missing_since=NULL WHERE id=?""",
-                (u.folder_id, u.size, u.mtime, u.content_hash, u.width, u.height, taken, u.camera, state, u.error,
-                 now, pid),
-            )
-            if not keep_vectors:
-                if w.execute("DELETE FROM embeddings WHERE photo_id=?", (pid,)).rowcount:
-                    self._bump_all(w)
-        else:
-            cur = w.execute(
-                """INSERT INTO photos(folder_id, path, size, mtime, content_hash, width, height, taken_at, camera,
-                   state, error, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (u.folder_id, u.path, u.size, u.mtime, u.content_hash, u.width, u.height, taken, u.camera, state,
-                 u.error, now),
-            )
-            pid = int(cur.lastrowid or 0)
+        with self._counting(w, [int(row[0])] if row else []) as added:
+            if row:
+                pid = int(row[0])
+                w.execute(
+                    """UPDATE photos SET folder_id=?, size=?, mtime=?, content_hash=?, width=?, height=?, taken_at=?,
+                       camera=?, state=?, error=?, updated_at=?, missing_since=NULL WHERE id=?""",
+                    (u.folder_id, u.size, u.mtime, u.content_hash, u.width, u.height, taken, u.camera, state, u.error,
+                     now, pid),
+                )
+                if not keep_vectors:
+                    if w.execute("DELETE FROM embeddings WHERE photo_id=?", (pid,)).rowcount:
+                        self._bump_all(w)
+            else:
+                cur = w.execute(
+                    """INSERT INTO photos(folder_id, path, size, mtime, content_hash, width, height, taken_at, camera,
+                       state, error, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    (u.folder_id, u.path, u.size, u.mtime, u.content_hash, u.width, u.height, taken, u.camera, state,
+                     u.error, now),
+                )
+                pid = int(cur.lastrowid or 0)
+                added.append(pid)
         return pid
 
     def move_photo(self, w: sqlite3.Connection, photo_id: int, new_path: str, folder_id: int, size: int,
                    mtime: float) -> None:
         """A file moved or was renamed: keep its row, vectors and metadata, change where it lives."""
-        w.execute("DELETE FROM photos WHERE path=? AND id != ?", (new_path, photo_id))
-        w.execute(
-            """UPDATE photos SET path=?, folder_id=?, size=?, mtime=?, updated_at=?, missing_since=NULL,
-               state = CASE WHEN error IS NOT NULL THEN 'error'
-                            WHEN EXISTS(SELECT 1 FROM embeddings e WHERE e.photo_id=photos.id) THEN 'ok'
-                            ELSE 'pending' END
-               WHERE id=?""",
-            (new_path, folder_id, size, mtime, time.time(), photo_id),
-        )
+        replaced = [r[0] for r in w.execute("SELECT id FROM photos WHERE path=? AND id != ?", (new_path, photo_id))]
+        with self._counting(w, [photo_id, *replaced]):
+            w.executemany("DELETE FROM photos WHERE id=?", [(i,) for i in replaced])
+            w.execute(
+                """UPDATE photos SET path=?, folder_id=?, size=?, mtime=?, updated_at=?, missing_since=NULL,
+                   state = CASE WHEN error IS NOT NULL THEN 'error'
+                                WHEN EXISTS(SELECT 1 FROM embeddings e WHERE e.photo_id=photos.id) THEN 'ok'
+                                ELSE 'pending' END
+                   WHERE id=?""",
+                (new_path, folder_id, size, mtime, time.time(), photo_id),
+            )
 
     def touch_photo(self, w: sqlite3.Connection, photo_id: int, size: int, mtime: float) -> None:
-        w.execute("UPDATE photos SET size=?, mtime=?, updated_at=? WHERE id=?", (size, mtime, time.time(), photo_id))
+        with self._uncounted(w):
+            w.execute("UPDATE photos SET size=?, mtime=?, updated_at=? WHERE id=?", (size, mtime, time.time(), photo_id))
 
     def mark_missing(self, w: sqlite3.Connection, photo_ids: Sequence[int]) -> None:
         now = time.time()
-        w.executemany("UPDATE photos SET state='missing', missing_since=? WHERE id=?", [(now, i) for i in photo_ids])
+        with self._counting(w, photo_ids):
+            w.executemany("UPDATE photos SET state='missing', missing_since=? WHERE id=?", [(now, i) for i in photo_ids])
 
     def delete_photos(self, w: sqlite3.Connection, photo_ids: Sequence[int]) -> None:
-        w.executemany("DELETE FROM photos WHERE id=?", [(i,) for i in photo_ids])
-        if photo_ids:
-            self._bump_all(w)
+        with self._counting(w, photo_ids):
+            w.executemany("DELETE FROM photos WHERE id=?", [(i,) for i in photo_ids])
+            if photo_ids:
+                self._bump_all(w)
 
     def missing_older_than(self, seconds: float) -> list[int]:
         cutoff = time.time() - seconds
@@ -206,7 +212,8 @@ class Catalog(EmbeddingTables, ImageHashTables):
         return [r[0] for r in rows]
 
     def mark_ok(self, w: sqlite3.Connection, ids: Sequence[int]) -> None:
-        w.executemany("UPDATE photos SET state='ok', error=NULL WHERE id=? AND state='pending'", [(i,) for i in ids])
+        with self._counting(w, ids):
+            w.executemany("UPDATE photos SET state='ok', error=NULL WHERE id=? AND state='pending'", [(i,) for i in ids])
 
     # status ---------------------------------------------------------------------------------------------------
     def snapshot(self, model_id: str | None = None, *, keep: bool = False) -> CountSnapshot:

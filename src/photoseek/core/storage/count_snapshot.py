@@ -1,17 +1,19 @@
 """The counts that ``status`` and the folder list show, remembered in the catalog while nothing changes.
 
 Counting a million photos by folder and state, and a model's million vectors, reads some 60 MB of index pages:
-0.2 s when they are in memory, 1-2 s when the page cache has dropped them (a library opened after a while). A
-library that has not changed since it was last counted need not be counted again: every transaction that changes
-the catalog moves a generation number in the same transaction (:meth:`Database.write`), and the counts are stored
-with the generation they were taken at. Counts whose generation is not the current one are never used, so a crash,
-a rollback or another process's write can only make them stale, never wrong.
+0.2 s when they are in memory, 1-2 s when the page cache has dropped them (a library opened after a while). So the
+counts are stored, with the generation they hold at: every transaction that changes photos or vectors moves the
+generation number, and carries the stored counts forward to the new one in the same transaction
+(:mod:`.count_tally`). Counts whose generation is not the current one are never used, so a crash, a rollback, a
+write that could not carry them or another PhotoSeek's write can only make them stale (counted again when next
+asked), never wrong.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 
 from photoseek.core.domain import PhotoState
@@ -46,6 +48,31 @@ class CountSnapshot:
                 out[state] = out.get(state, 0) + n
         return out
 
+    def plus(self, photos: Counter[tuple[int, str]], vectors: Counter[tuple[str, str | None]],
+             generation: int) -> CountSnapshot | None:
+        """These counts with photos per (folder, state) and vectors per (model, state of their photo) added (or,
+        negative, taken away), as of ``generation``; None if a count would go below zero (they do not add up)."""
+        by_folder = {fid: dict(states) for fid, states in self.by_folder.items()}
+        for (fid, state), n in photos.items():
+            states = by_folder.setdefault(fid, {})
+            if not _add(states, state, n):
+                return None
+            if not states:
+                del by_folder[fid]
+        models: dict[str, ModelCounts] = {}
+        for model_id, c in self.models.items():  # models not counted yet are counted when asked for
+            total, aside = c.vectors, dict(c.aside)
+            for (m, photo_state), n in vectors.items():
+                if m != model_id:
+                    continue
+                total += n
+                if photo_state in _ASIDE and not _add(aside, str(photo_state), n):
+                    return None
+            if total < 0:
+                return None
+            models[model_id] = ModelCounts(total, aside)
+        return CountSnapshot(generation, by_folder, models)
+
     def to_json(self) -> str:
         return json.dumps({
             "format": SNAPSHOT_FORMAT, "generation": self.generation,
@@ -68,6 +95,18 @@ class CountSnapshot:
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
         return cls(generation, by_folder, models)
+
+
+def _add(counts: dict[str, int], key: str, n: int) -> bool:
+    """counts[key] += n, dropping it at zero (a recount has no zero entries). False if it went below zero."""
+    value = counts.get(key, 0) + n
+    if value < 0:
+        return False
+    if value:
+        counts[key] = value
+    else:
+        counts.pop(key, None)
+    return True
 
 
 def generation(con: sqlite3.Connection) -> int:

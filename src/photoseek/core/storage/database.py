@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 from photoseek.core.errors import CatalogBusyError, CatalogError
-from photoseek.core.storage.count_snapshot import bump_generation
+from photoseek.core.storage.count_snapshot import CountSnapshot
+from photoseek.core.storage.count_tally import CountTally
 from photoseek.core.storage.disk import SharedMemoryFile, ensure_room
 from photoseek.core.storage.schema import migrate
 from photoseek.core.storage.sqlite_errors import connect, retry_busy
@@ -25,6 +27,9 @@ class Database:
     Raises:
         CatalogError: the folder cannot be created, or the file is damaged or from a newer PhotoSeek.
     """
+
+    _snap: CountSnapshot | None = None  # the last status counts taken, read or carried (see Catalog.snapshot)
+    _tally: CountTally | None = None  # the open counted write's
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -75,9 +80,10 @@ class Database:
     def write(self, *, counted: bool = True, wait: bool = True) -> Iterator[sqlite3.Connection]:
         """One transaction on the writer connection; commits on success, rolls back on error.
 
-        ``counted`` (photos or vectors may change) moves the generation that stored counts are checked against
-        (:mod:`.count_snapshot`), in the same transaction. ``wait=False`` raises CatalogBusyError at once instead
-        of waiting for another writer (for writes that may simply be skipped).
+        ``counted`` (photos or vectors may change): statements that change them run inside :meth:`_counting`, so
+        that the stored counts move with them, in the same transaction (:mod:`.count_tally`); anything else that
+        changes rows makes the stored counts stale. ``wait=False`` raises CatalogBusyError at once instead of
+        waiting for another writer (for writes that may simply be skipped).
         """
         if self._closed:
             raise CatalogError("the catalog is closed")
@@ -87,11 +93,13 @@ class Database:
             con = self._writer
             if not wait:
                 con.execute("PRAGMA busy_timeout=0")
+            carried = None
             try:
                 con.execute("BEGIN IMMEDIATE")
+                self._tally = CountTally(con) if counted else None
                 yield con
-                if counted:
-                    bump_generation(con)
+                if self._tally is not None:
+                    carried = self._tally.close(self._snap)
                 con.execute("COMMIT")
             except BaseException:  # statements raise CatalogError (GuardedConnection), bugs their own errors
                 if con.in_transaction:
@@ -101,10 +109,28 @@ class Database:
                         pass  # after a hard failure (disk full, I/O) SQLite has rolled back already
                 raise
             finally:
+                self._tally = None
                 if not wait:
                     con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            if carried is not None:
+                self._snap = replace(carried, stored=True)
         finally:
             self._write_lock.release()
+
+    def _counting(self, w: sqlite3.Connection, ids: Sequence[int] = (), folder_id: int | None = None
+                  ) -> AbstractContextManager[list[int]]:
+        """Around statements (on the writer ``w``, in a counted write) that change the photos ``ids`` or those of
+        ``folder_id``, or their vectors; photos they insert are appended to the list it gives
+        (:meth:`.CountTally.change`)."""
+        if self._tally is None or w is not self._writer:
+            raise RuntimeError("photos or vectors changed outside a counted write")  # a bug, never a user's doing
+        return self._tally.change(ids, folder_id)
+
+    def _uncounted(self, w: sqlite3.Connection) -> AbstractContextManager[list[int]]:
+        """Around statements that change only rows no count depends on (file times, hashes, an empty folder)."""
+        if self._tally is None or w is not self._writer:
+            return nullcontext([])
+        return self._tally.change()
 
     def close(self) -> None:
         self._closed = True

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from photoseek.core.storage.count_snapshot import GENERATION_ROW
 from photoseek.core.storage.database import Database
 
 
@@ -25,15 +26,16 @@ class EmbeddingTables(Database):
         )
 
     def _bump_all(self, w: sqlite3.Connection) -> None:
-        w.execute("UPDATE model_state SET version = version + 1")
+        w.execute("UPDATE model_state SET version = version + 1 WHERE model_id != ?", (GENERATION_ROW,))
 
     def store_vectors(self, w: sqlite3.Connection, model_id: str, ids: Sequence[int], vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        w.executemany(
-            "INSERT OR REPLACE INTO embeddings(photo_id, model_id, vector) VALUES(?, ?, ?)",
-            [(int(i), model_id, vectors[k].tobytes()) for k, i in enumerate(ids)],
-        )
-        self._bump(w, model_id, vectors.shape[1])
+        with self._counting(w, ids):
+            w.executemany(
+                "INSERT OR REPLACE INTO embeddings(photo_id, model_id, vector) VALUES(?, ?, ?)",
+                [(int(i), model_id, vectors[k].tobytes()) for k, i in enumerate(ids)],
+            )
+            self._bump(w, model_id, vectors.shape[1])
 
     def model_version(self, model_id: str) -> int:
         row = self._reader().execute("SELECT version FROM model_state WHERE model_id=?", (model_id,)).fetchone()

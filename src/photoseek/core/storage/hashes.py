@@ -30,10 +30,11 @@ class ImageHashTables(Database):
 
     def store_image_hashes(self, w: sqlite3.Connection, rows: Iterable[HashRow], version: int) -> None:
         """Write hashes inside a write transaction (the index run's own, so they land with the photo's row)."""
-        w.executemany(
-            "INSERT OR REPLACE INTO image_hashes(photo_id, content_hash, version, phash) VALUES(?, ?, ?, ?)",
-            [(int(pid), chash, version, to_bytes(h)) for pid, chash, h in rows],
-        )
+        with self._uncounted(w):
+            w.executemany(
+                "INSERT OR REPLACE INTO image_hashes(photo_id, content_hash, version, phash) VALUES(?, ?, ?, ?)",
+                [(int(pid), chash, version, to_bytes(h)) for pid, chash, h in rows],
+            )
 
     def save_image_hashes(self, rows: Sequence[HashRow], version: int) -> None:
         """Write hashes in a transaction of their own (hashes computed on demand)."""
