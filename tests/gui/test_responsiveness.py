@@ -115,3 +115,57 @@ def test_the_model_runtime_loads_while_the_window_is_built_not_on_a_worker_later
     p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "importers ['MainThread'] loaded True" in p.stdout, p.stdout
+
+
+def test_the_users_month_names_load_while_the_window_is_built_not_under_the_first_query(home, tmp_path):
+    """Reading a query in a German desktop loads CLDR's month names through Babel (~40 ms of Python holding the
+    GIL in slices): the query thread does it while the window is built, before anyone types."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "open_window.py"
+    script.write_text(
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from photoseek.core.library import Library\n"
+        "from photoseek.core.query_dates import month_names\n"
+        "lib = Library()\n"
+        "from photoseek.gui.main_window import MainWindow\n"
+        "win = MainWindow(lib)\n"
+        "win.services.queries.waitForDone()\n"
+        "print('locale', win.searcher.locale, 'loaded', month_names.cache_info().currsize, 'babel' in sys.modules)\n"
+        "win.close(); lib.close()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": "de_DE.UTF-8", "LC_ALL": "de_DE.UTF-8",
+           "LANGUAGE": "de_DE"}
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "locale de_DE loaded 2 True" in p.stdout, p.stdout
+
+
+def test_the_window_keeps_numpys_blas_on_one_thread(home, tmp_path):
+    """OpenBLAS's worker threads spin on a core for ~0.1 s after each product that woke them (a search scoring a
+    few hundred vectors): the desktop app keeps BLAS to the calling thread. A fresh process: 2+ threads before."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "open_window.py"
+    script.write_text(
+        "from threadpoolctl import threadpool_info\n"
+        "import numpy\n"
+        "def blas(): return [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+        "before = blas()\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from photoseek.core.library import Library\n"
+        "lib = Library()\n"
+        "from photoseek.gui.main_window import MainWindow\n"
+        "win = MainWindow(lib)\n"
+        "print('blas threads', before, blas())\n"
+        "win.close(); lib.close()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OPENBLAS_NUM_THREADS": "2"}
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "blas threads [2] [1]" in p.stdout, p.stdout

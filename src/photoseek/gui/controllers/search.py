@@ -89,6 +89,9 @@ class SearchController(QObject):
         # month names in the query may be the user's language ("C": none set here, the environment decides)
         self.locale = QLocale.system().name() if QLocale.system().name() not in ("C", "POSIX") else None
         self._closed = False
+        # reading a query loads the CLDR month names (Babel: ~40 ms of Python, the GIL held in slices): read an empty
+        # one on the query thread now, while the window is built, not under the first query the user types
+        services.bridge.submit(services.queries, lambda: read_query("", locale=self.locale))
 
     @property
     def active(self) -> bool:
