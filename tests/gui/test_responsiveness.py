@@ -169,3 +169,12 @@ def test_the_window_keeps_numpys_blas_on_one_thread(home, tmp_path):
     p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "blas threads [2] [1]" in p.stdout, p.stdout
+
+
+def test_the_text_model_is_ready_before_the_first_query(open_window, qtbot):
+    """The tokenizer and the text model load on the query thread while the window is built (a CLIP tokenizer holds
+    the GIL ~60 ms: under the first query it froze the window the user was typing in)."""
+    win = open_window()
+    emb = win.library.embedder
+    qtbot.waitUntil(lambda: emb._textual is not None and emb._tokenizer is not None, timeout=10000)
+    assert emb.text_calls == 0  # loaded, nothing embedded: no query has run

@@ -190,6 +190,13 @@ class Embedder:
         :meth:`embed_pixels` tries again and raises it): lets the session load while the first photos decode."""
         self._load_quietly(self._visual_session)
 
+    def load_text_quietly(self) -> None:
+        """Load the tokenizer and the text model's session now if they are not there yet, ignoring a failure (the
+        next query loads them again and raises it). Both hold the GIL for tens of milliseconds (a CLIP tokenizer
+        ~60 ms): the desktop app does it on its query thread while the window is built, not under the first query."""
+        self._load_quietly(self._get_tokenizer)
+        self._load_quietly(self._textual_session)
+
     def prepare(self) -> None:
         """Create both sessions and the tokenizer now (writing their optimised copies), e.g. right after a pack is
         installed."""

@@ -89,9 +89,15 @@ class SearchController(QObject):
         # month names in the query may be the user's language ("C": none set here, the environment decides)
         self.locale = QLocale.system().name() if QLocale.system().name() not in ("C", "POSIX") else None
         self._closed = False
-        # reading a query loads the CLDR month names (Babel: ~40 ms of Python, the GIL held in slices): read an empty
-        # one on the query thread now, while the window is built, not under the first query the user types
-        services.bridge.submit(services.queries, lambda: read_query("", locale=self.locale))
+        # reading a query loads the CLDR month names (Babel: ~40 ms of Python, the GIL held in slices), and the first
+        # text query the tokenizer and text model (a CLIP tokenizer holds the GIL ~60 ms): do both on the query thread
+        # now, while the window is built, not under the first query the user types
+        services.bridge.submit(services.queries, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """(query thread) A failure (no usable model pack) is left for the first query to report."""
+        read_query("", locale=self.locale)
+        self.services.library.embedder.load_text_quietly()
 
     @property
     def active(self) -> bool:
