@@ -3,6 +3,8 @@ run with its error instead of hanging or marking photos done."""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from photoseek.core.errors import ModelPackError
 from photoseek.core.indexing import pipeline
 from photoseek.core.library import Library
+from photoseek.core.runtime.priority import DECODER_STEP, NICE_STEP, background_nice
 from tiny_pack import build_tiny_pack
 
 COLOURS = ["red", "green", "blue", "yellow"]
@@ -72,3 +75,43 @@ def test_the_image_model_goes_before_the_ocr_pass_and_comes_back_for_new_photos(
         make_photo(pics / "red_new.jpg", "red", seed=99)
         assert lib.index().embedded == 1 and emb._visual is not None
         assert Path(lib.search("red")[0].photo.path).name.startswith("red_")
+
+
+def _nice_of_calls(monkeypatch, lib: Library) -> tuple[set[int], set[int]]:  # noqa: ANN001
+    """Index and return the nice values the decoders and the model's caller ran at (Linux: one per thread)."""
+    decoders: set[int] = set()
+    callers: set[int] = set()
+    real_decode, real_embed = pipeline.decode, lib.embedder.embed_pixels
+
+    def decode(path, **kw):  # noqa: ANN001, ANN003, ANN202
+        decoders.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return real_decode(path, **kw)
+
+    def embed(pixels):  # noqa: ANN001, ANN202
+        callers.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return real_embed(pixels)
+
+    monkeypatch.setattr(pipeline, "decode", decode)
+    monkeypatch.setattr(lib.embedder, "embed_pixels", embed)
+    assert lib.index().embedded == 10
+    return decoders, callers
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_a_headless_run_decodes_below_its_model_and_the_desktop_app_does_not(home: Path, pics: Path, tmp_path: Path,
+                                                                             monkeypatch) -> None:  # noqa: ANN001
+    own = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    with Library(home, threads=2) as lib:  # `photoseek index`
+        lib.add_folder(pics)
+        decoders, callers = _nice_of_calls(monkeypatch, lib)
+    assert callers == {background_nice()}  # with the model's own workers
+    assert decoders == {background_nice(DECODER_STEP)}
+    if own + NICE_STEP + DECODER_STEP <= 19:  # room below the model (not when the tests run under `nice 19`)
+        assert min(decoders) > max(callers)
+    desktop = tmp_path / "desktop-library"
+    desktop.mkdir()
+    (desktop / "config.toml").write_bytes((home / "config.toml").read_bytes())
+    with Library(desktop) as lib:  # the desktop app: Python threads stay at normal priority (see pin_current_thread)
+        lib.add_folder(pics)
+        decoders, callers = _nice_of_calls(monkeypatch, lib)
+    assert decoders == callers == {own}

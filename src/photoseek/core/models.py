@@ -118,6 +118,11 @@ class ModelSet:
         return core_budget(s, interactive=False) if s > 0 else core_budget(self._threads or 0,
                                                                          interactive=not self._threads)
 
+    @property
+    def headless(self) -> bool:
+        """Whether a front end without a window made this (it passes the cores indexing may use)."""
+        return bool(self._threads)
+
     def release_images(self) -> None:
         """Let every image model's session go (the next image embedding loads it again), e.g. before the OCR pass
         loads its own models."""

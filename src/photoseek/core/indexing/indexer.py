@@ -237,7 +237,8 @@ class Indexer:
             if items:  # else no need to open (at a million photos: load) the vector index
                 pipe = Pipeline(self.catalog, emb, self.models.vindex_for(emb),
                                 decode_workers=s.decode_workers or self.models.cores(), batch_size=s.batch_size,
-                                on_commit=self._on_commit if emb.model_id == active_id else None)
+                                on_commit=self._on_commit if emb.model_id == active_id else None,
+                                headless=self.models.headless)
                 res = pipe.run(items, _switching(progress) if is_target else progress)
                 report.embedded += res.embedded
                 report.failed += res.failed

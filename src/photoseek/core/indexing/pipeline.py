@@ -24,7 +24,12 @@ from photoseek.core.imaging.phash import HASH_VERSION, ImageHash, image_hash
 from photoseek.core.indexing.planner import WorkItem
 from photoseek.core.indexing.scanner import content_hash
 from photoseek.core.runtime.embedder import Embedder
-from photoseek.core.runtime.priority import background_process, pin_current_thread
+from photoseek.core.runtime.priority import (
+    background_process,
+    pin_current_thread,
+    pin_headless_decoder,
+    pin_headless_model_thread,
+)
 from photoseek.core.storage.catalog import Catalog, PhotoUpdate
 from photoseek.core.storage.vector_index import VectorIndex
 
@@ -69,16 +74,20 @@ class Pipeline:
         decode_workers: threads that hash and decode ahead of the model.
         batch_size: images per model call and per transaction.
         on_commit: called after each committed batch with the photo ids that became searchable.
+        headless: no window shares the process (`photoseek index`): the decoders run below the model's threads,
+            which is faster (see :func:`~photoseek.core.runtime.priority.pin_headless_decoder`).
     """
 
     def __init__(self, catalog: Catalog, embedder: Embedder, vindex: VectorIndex, *, decode_workers: int = 0,
-                 batch_size: int = 16, on_commit: Callable[[list[int]], None] | None = None) -> None:
+                 batch_size: int = 16, on_commit: Callable[[list[int]], None] | None = None,
+                 headless: bool = False) -> None:
         self.catalog = catalog
         self.embedder = embedder
         self.vindex = vindex
         self.decode_workers = decode_workers or default_decode_workers()
         self.batch_size = max(1, batch_size)
         self.on_commit = on_commit
+        self.headless = headless
         self.min_side = embedder.pack.preprocess.min_side
         self.save_every_s = 30.0
         self._model: ThreadPoolExecutor  # the one below-normal thread that runs the model during run()
@@ -141,11 +150,14 @@ class Pipeline:
             return bool(progress(IndexProgress(IndexPhase.EMBEDDING, done, total, rate, eta)))
 
         # decoders and the model caller stay on the embedder's cores; the model's own workers run below normal
-        # priority (the embedder creates them so), which leaves the desktop responsive
+        # priority (the embedder creates them so), which leaves the desktop responsive; headless, the model caller
+        # joins them and the decoders go lower still
         cpus = (self.embedder.cpus,)
+        pin_model = pin_headless_model_thread if self.headless else pin_current_thread
+        pin_decoder = pin_headless_decoder if self.headless else pin_current_thread
         with (background_process(),
-              ThreadPoolExecutor(1, "photoseek-model", initializer=pin_current_thread, initargs=cpus) as model,
-              ThreadPoolExecutor(self.decode_workers, "photoseek-decode", initializer=pin_current_thread,
+              ThreadPoolExecutor(1, "photoseek-model", initializer=pin_model, initargs=cpus) as model,
+              ThreadPoolExecutor(self.decode_workers, "photoseek-decode", initializer=pin_decoder,
                                  initargs=cpus) as pool):
             self._model = model
             # the model's session loads (a third of a second for ViT-B-32) while the first batch decodes; the
