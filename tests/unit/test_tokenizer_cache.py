@@ -11,7 +11,7 @@ from tokenizers import Tokenizer
 
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.session_cache import SessionCache
-from photoseek.core.runtime.tokenizer_cache import MERGES, NO_COPY, REST, TokenizerCache
+from photoseek.core.runtime.tokenizer_cache import EXPECTED, MERGES, NO_COPY, REST, TokenizerCache
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TEXTS = [
@@ -62,6 +62,17 @@ def test_a_damaged_copy_is_noticed_and_written_again(tmp_path):
     tok = cache.load(source, "clip-tokenizer", None)
     assert _ids(tok) == _ids(Tokenizer.from_file(os.fspath(source)))
     assert len((copy / MERGES).read_text(encoding="utf-8").splitlines()) == len(merges)  # the copy was rewritten
+
+
+@pytest.mark.parametrize("lost", [EXPECTED, MERGES, REST])
+def test_a_copy_missing_a_file_is_written_again(tmp_path, lost):
+    source = DATA / "clip_tiny" / "textual" / "tokenizer.json"
+    cache = TokenizerCache(tmp_path / "tokenizers")
+    cache.load(source, "clip-tokenizer", None)
+    (copy,) = (tmp_path / "tokenizers").iterdir()
+    (copy / lost).unlink()
+    assert _ids(cache.load(source, "clip-tokenizer", None)) == _ids(Tokenizer.from_file(os.fspath(source)))
+    assert (copy / lost).is_file()  # written again, so the next load is the fast one
 
 
 def test_a_changed_tokenizer_gets_a_new_copy(tmp_path):
