@@ -115,3 +115,31 @@ def test_a_headless_run_decodes_below_its_model_and_the_desktop_app_does_not(hom
         lib.add_folder(pics)
         decoders, callers = _nice_of_calls(monkeypatch, lib)
     assert decoders == callers == {own}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_photoseek_watch_which_answers_searches_keeps_its_decoders_at_normal_priority(home: Path, pics: Path,
+                                                                                      monkeypatch) -> None:  # noqa: ANN001
+    """`photoseek watch` passes the cores like `photoseek index` but serves searches: a decoder at the lowest priority
+    holding the GIL on a busy machine would hold up the answer, so its indexing runs as the desktop app's does."""
+    import argparse
+
+    from photoseek.cli import watch_cmd
+
+    own = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    with Library(home, threads=2) as lib:
+        lib.add_folder(pics)
+        served: list[bool] = []
+
+        def watch(*a, **k):  # noqa: ANN002, ANN003, ANN202 - stands in for watching: index once, then stop
+            served.append(lib.model_set.headless)
+            decoders, callers = _nice_of_calls(monkeypatch, lib)
+            assert decoders == callers == {own}
+            raise RuntimeError("stop")
+
+        monkeypatch.setattr(lib, "watch", watch)
+        p = argparse.ArgumentParser()
+        watch_cmd.add_arguments(p)
+        with pytest.raises(RuntimeError, match="stop"):
+            watch_cmd.run(lib, p.parse_args([]), serve=True)
+        assert served == [False]

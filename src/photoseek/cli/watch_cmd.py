@@ -94,6 +94,10 @@ def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None, se
     from photoseek.core.search_server import SearchServer  # not imported to build the CLI's parser
 
     server = SearchServer(lib) if serve else None
+    if server is not None:
+        # a search it answers must not wait for a decoder at the lowest priority that holds the GIL while a busy
+        # machine keeps it off the CPU: indexing here keeps its Python threads at normal priority, as in the app
+        lib.model_set.headless = False
     try:
         if server is not None:
             server.start()

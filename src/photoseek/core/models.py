@@ -63,6 +63,9 @@ class ModelSet:
         self._save_active = switch_to
         self._override = override
         self._threads = threads
+        # indexing's decoders run below the model (faster) in a run nobody waits on but for its indexing: a front
+        # end without a window (it passes the cores); one that answers searches meanwhile turns it off
+        self.headless = bool(threads)
         self._read_only = read_only
         self._device = device
         self.cache = cache
@@ -117,11 +120,6 @@ class ModelSet:
         s = self._settings().index_cores
         return core_budget(s, interactive=False) if s > 0 else core_budget(self._threads or 0,
                                                                          interactive=not self._threads)
-
-    @property
-    def headless(self) -> bool:
-        """Whether a front end without a window made this (it passes the cores indexing may use)."""
-        return bool(self._threads)
 
     def release_images(self) -> None:
         """Let every image model's session go (the next image embedding loads it again), e.g. before the OCR pass
