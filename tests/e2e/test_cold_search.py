@@ -17,7 +17,8 @@ from photoseek.core.library import Library
 HEAVY = ("photoseek.core.indexing.pipeline", "photoseek.core.imaging.decode", "photoseek.core.watching.observers",
          "watchdog", "PIL", "pillow_heif",
          "usearch",  # a small library is searched exactly, from the flat copy of its vectors (storage.flat_vectors)
-         "photoseek.core.indexing.indexer", "photoseek.core.runtime.download", "photoseek.core.duplicates")
+         "photoseek.core.indexing.indexer", "photoseek.core.runtime.download", "photoseek.core.duplicates",
+         "photoseek.core.indexing.text_pass", "photoseek.core.runtime.ocr")  # the OCR pass and engine: reading text
 
 
 @pytest.fixture

@@ -10,19 +10,22 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photoseek.core.config import Settings
 from photoseek.core.domain import SearchHit, SearchRequest, TextPassReport, TextStatus
 from photoseek.core.errors import CatalogError, QueryError
 from photoseek.core.imaging.siblings import with_raw_siblings
-from photoseek.core.indexing.text_pass import ProgressFn, TextPass
 from photoseek.core.query_filters import read_query
-from photoseek.core.runtime.ocr import TextReader, default_threads, engine_version
 from photoseek.core.search import Filters, Searcher, parse_query, sort_hits
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.text_index import TextIndex
 from photoseek.core.text_query import MatchMode, TextQuery, split_text_query
 from photoseek.core.text_search import TextSearcher
+
+if TYPE_CHECKING:  # the OCR pass and its engine load when text is read, not with a search (a cold CLI search)
+    from photoseek.core.indexing.text_pass import ProgressFn
+    from photoseek.core.runtime.ocr import TextReader
 
 
 class PhotoText:
@@ -50,6 +53,8 @@ class PhotoText:
         return self._settings().read_text
 
     def reader(self) -> TextReader:
+        from photoseek.core.runtime.ocr import TextReader, default_threads
+
         with self._reader_lock:
             if self._reader is None:
                 self._reader = TextReader(threads=self._settings().text_threads or default_threads())
@@ -67,10 +72,14 @@ class PhotoText:
             raise CatalogError("a read-only library cannot read text in photos")
         if not self.enabled:
             return TextPassReport()
+        from photoseek.core.indexing.text_pass import TextPass
+
         return TextPass(self.catalog, self.reader(), self._lock_path,
                         before_reading=self._before_reading).run(progress, limit=limit)
 
     def status(self) -> TextStatus:
+        from photoseek.core.runtime.ocr import engine_version
+
         engine = self._reader.version if self._reader is not None else engine_version()
         c = self.index.counts(engine)
         return TextStatus(self.enabled, engine, c.done, c.with_text, c.pending, c.errors)
