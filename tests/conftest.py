@@ -7,6 +7,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).parent))
 
+# first, as the `photoseek` command does: its package keeps numpy's BLAS on one thread (set before numpy loads)
+import photoseek  # noqa: E402,F401
+
+# isort: split
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402

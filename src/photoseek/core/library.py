@@ -39,7 +39,6 @@ from photoseek.core.photo_text import PhotoText
 from photoseek.core.query_filters import read_query
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
-from photoseek.core.runtime.priority import single_threaded_blas
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.runtime.session_cache import SessionCache
 from photoseek.core.search import Searcher
@@ -60,8 +59,7 @@ if TYPE_CHECKING:
 
 # what front ends may use besides Library (they import nothing else from core but domain, errors and config)
 __all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home", "read_query",
-           "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn", "load_model_runtime",
-           "single_threaded_blas"]
+           "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn", "load_model_runtime"]
 
 
 # imported when a front end asks for them, so that a search never pays for Pillow and its plugins (thumbnails),

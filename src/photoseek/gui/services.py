@@ -11,7 +11,7 @@ import threading
 
 from PySide6.QtCore import QObject, QThreadPool
 
-from photoseek.core.library import Library, ThumbnailCache, load_model_runtime, single_threaded_blas
+from photoseek.core.library import Library, ThumbnailCache, load_model_runtime
 from photoseek.gui.bridge import Bridge
 from photoseek.gui.thumbnails import ThumbnailLoader
 
@@ -40,7 +40,6 @@ class Services(QObject):
         self.library = library
         # the model runtime loads here, while the window is built, not on a worker later (its load holds the GIL)
         load_model_runtime()
-        single_threaded_blas()  # numpy's idle BLAS workers would spin on the cores the window and indexing need
         self.bridge = Bridge(self)
         self.queries = thread_pool(self, 1)
         self.admin = thread_pool(self, 1)

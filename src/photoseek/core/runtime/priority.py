@@ -165,13 +165,3 @@ def in_background_thread(fn: Callable[..., T], *args: Any, cpus: set[int] | None
         raise err[0]
     return out[0]  # type: ignore[no-any-return]
 
-
-def single_threaded_blas() -> None:
-    """Keep numpy's BLAS (OpenBLAS) on the calling thread. Its worker threads, which any product over a few thousand
-    elements wakes (a search scoring a few hundred vectors), spin on a core for ~0.1 s after each one: in the desktop
-    app they took ~90 ms of CPU in the 350 ms after a search on a 2-core machine, next to the window's thread. Our
-    products are small: scoring 100k x 512 vectors takes 16.5 ms on one thread against 13.4 ms on two."""
-    import numpy  # noqa: F401 - threadpoolctl limits the BLAS libraries already loaded
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")
