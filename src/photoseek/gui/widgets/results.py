@@ -207,7 +207,7 @@ class ResultsView(QListView):
         self.setObjectName("results")
         # the first viewport() call builds PySide6's Python side of a plain QWidget (63 enum types, ~10 ms of the
         # GUI thread): pay it while the window is built, not in _fit_divider when the first results arrive
-        self.viewport().setMouseTracking(True)
+        self.viewport()
         self.doubleClicked.connect(self._activated)
         self.clicked.connect(self._clicked)
 
