@@ -116,35 +116,33 @@ def test_folder_counts_read_the_covering_index(lib):
     assert {f.path: f.photo_count for f in cat.folders()}["/lib/empty"] == 0
 
 
-def test_a_larger_folder_asks_the_graph_once_and_keeps_only_its_photos(lib, monkeypatch):
-    import photoseek.core.search as search
-
-    cat, vi, vecs, ids = lib
-    monkeypatch.setattr(search, "EXACT_AMONG_MAX", 0)
-    monkeypatch.setattr(search, "GRAPH_COST_RATIO", 0)  # as if scoring each photo cost more than any graph walk
-    asked: list[int] = []
-    real = vi.search
-    monkeypatch.setattr(vi, "search", lambda q, k: asked.append(k) or real(q, k))
-    q = vecs[52]
-    hits = Searcher(cat, vi, _NoModel()).search_vector(q, limit=3, filters=Filters.of("/lib/small"))  # type: ignore[arg-type]
-    want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:3]
-    assert [h.photo.id for h in hits] == [ids[i] for i in want]
-    assert len(asked) == 1 and asked[0] >= 2 * 3 * 312 // 12  # one round, sized by the folder's share
-
-
-def test_a_folder_past_the_fixed_limit_is_still_scored_exactly_when_that_is_cheaper(lib, monkeypatch):
+def _small_folder_top3(lib, monkeypatch, q_row: int) -> list[int]:  # noqa: ANN001
+    """Search /lib/small (12 of the 312 photos) for ``vecs[q_row]``, with no fixed limit below which a folder is
+    scored exactly; checks the 3 hits are the exact best and returns the k of every graph search asked for."""
     import photoseek.core.search as search
 
     cat, vi, vecs, ids = lib
     monkeypatch.setattr(search, "EXACT_AMONG_MAX", 0)  # 12 photos now count as "many"
-    walked: list[int] = []
+    asked: list[int] = []
     real = vi.search
-    monkeypatch.setattr(vi, "search", lambda q, k: walked.append(k) or real(q, k))
-    q = vecs[78]
+    monkeypatch.setattr(vi, "search", lambda q, k: asked.append(k) or real(q, k))
+    q = vecs[q_row]
     hits = Searcher(cat, vi, _NoModel()).search_vector(q, limit=3, filters=Filters.of("/lib/small"))  # type: ignore[arg-type]
     want = sorted(range(0, 312, 26), key=lambda i: -float(vecs[i] @ q))[:3]
     assert [h.photo.id for h in hits] == [ids[i] for i in want]
-    assert walked == []  # 12 photos of 312: scoring them beats asking the graph for 156 neighbours
+    return asked
+
+
+def test_a_larger_folder_asks_the_graph_once_and_keeps_only_its_photos(lib, monkeypatch):
+    import photoseek.core.search as search
+
+    monkeypatch.setattr(search, "GRAPH_COST_RATIO", 0)  # as if scoring each photo cost more than any graph walk
+    asked = _small_folder_top3(lib, monkeypatch, 52)
+    assert len(asked) == 1 and asked[0] >= 2 * 3 * 312 // 12  # one round, sized by the folder's share
+
+
+def test_a_folder_past_the_fixed_limit_is_still_scored_exactly_when_that_is_cheaper(lib, monkeypatch):
+    assert _small_folder_top3(lib, monkeypatch, 78) == []  # 12 of 312: scoring them beats a graph walk for 156
 
 
 def test_exact_scoring_covers_a_one_percent_folder_at_a_million_photos():
