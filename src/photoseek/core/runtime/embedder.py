@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import sys
 import threading
@@ -15,15 +16,20 @@ import numpy as np
 from photoseek.core.domain import Device
 from photoseek.core.errors import ModelError, ModelPackError
 from photoseek.core.imaging.preprocess import to_model_input
+from photoseek.core.runtime import text_length
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.priority import in_background_thread, usable_cores
 from photoseek.core.runtime.providers import ProviderChoice, choose_installed, configure, running_device
 from photoseek.core.runtime.session_cache import SessionCache
-from photoseek.core.runtime.textclean import text_cleaner
+from photoseek.core.runtime.tokenizer import load_tokenizer, pad_id
 from photoseek.core.runtime.tokenizer_cache import TokenizerCache
 
 if TYPE_CHECKING:
     from PIL import Image
+
+log = logging.getLogger(__name__)
+
+DERIVED = "any-length"  # names the text model's any-length copy in the session cache
 
 
 def default_threads() -> int:
@@ -85,6 +91,7 @@ class Embedder:
         self._textual: Any = None
         self._tokenizer: Any = None
         self._warmed: Any = None  # the image session that has run once (see load_images_quietly)
+        self._cuts_text = False  # the text session takes ids cut after the longest text (see _trimmed)
         self.image_calls = 0  # images embedded so far (tests count model work with it)
         self.text_calls = 0
 
@@ -128,11 +135,17 @@ class Embedder:
             del released
             _return_freed_memory()
 
-    def _session(self, path: Path, threads: int, *, background: bool = False) -> Any:
-        """A session for one of the pack's models. ``background``: its ONNX Runtime workers run below normal
-        priority on :attr:`cpus`. Only the session's constructor runs on the lowered thread (the workers it starts
-        inherit that priority): importing onnxruntime and the rest hold the GIL, and a low-priority thread that a
-        busy machine preempts while holding it stalls the window's thread (the import alone holds it ~30 ms)."""
+    def _session(self, path: Path, threads: int, *, background: bool = False,
+                 derive: Callable[[Path], Path | None] | None = None) -> tuple[Any, bool]:
+        """A session for one of the pack's models, and whether it runs the model ``derive`` makes of it.
+
+        ``background``: its ONNX Runtime workers run below normal priority on :attr:`cpus`. Only the session's
+        constructor runs on the lowered thread (the workers it starts inherit that priority): importing onnxruntime
+        and the rest hold the GIL, and a low-priority thread that a busy machine preempts while holding it stalls
+        the window's thread (the import alone holds it ~30 ms).
+
+        ``derive(folder)``: writes a form of the model to run instead (CPU and a cache folder only, made once; see
+        :meth:`SessionCache.open_derived`), or returns None to run the model as it is."""
         import onnxruntime as ort
 
         def create(*args: Any, **kwargs: Any) -> Any:
@@ -141,7 +154,50 @@ class Embedder:
             return in_background_thread(lambda: ort.InferenceSession(*args, **kwargs), cpus=self.cpus)
 
         choice = self.provider
+        rel = path.relative_to(self.pack.root).as_posix()
+        label, digest = f"{self.pack.id}-{path.parent.name}", self.pack.checksum(path)
+        try:
+            if choice.accelerated:
+                opts = self._options(threads, choice, text=path == self.pack.textual_path)
+                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                session = create(os.fspath(path), sess_options=opts, providers=list(choice.providers))
+                self._choice = running_device(choice, session.get_providers())
+                return session, False
+            if derive is not None:
+                session = self._derived(path, label, digest, threads, derive, create)
+                if session is not None:
+                    return session, True
+            opts = self._options(threads, choice, text=path == self.pack.textual_path)
+            return self.cache.open(path, label, digest, opts, list(choice.providers), create=create), False
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise ModelPackError(
+                f"model pack {self.pack.id}: cannot load {rel}: {e}",
+                hint="The file may be corrupt: run `photoseek models verify`.",
+            ) from e
+
+    def _derived(self, path: Path, label: str, digest: str | None, threads: int,
+                 derive: Callable[[Path], Path | None], create: Callable[..., Any]) -> Any:
+        """The session of the model ``derive`` makes of ``path``, or None (none, or it failed: logged, and the
+        model runs as it is)."""
+        choice = self.provider
+        try:
+            return self.cache.open_derived(path, f"{label}-{DERIVED}", digest, self._options(threads, choice, text=True),
+                                           list(choice.providers), derive=derive, create=create)
+        except Exception as e:  # onnx / onnxruntime raise their own types
+            log.warning("model pack %s: %s: %s; running the model as it is", self.pack.id, DERIVED, e)
+            return None
+
+    @staticmethod
+    def _options(threads: int, choice: ProviderChoice, *, text: bool = False) -> Any:
+        import onnxruntime as ort
+
         opts = ort.SessionOptions()
+        if text:
+            # no plan for sharing buffers between a text model's values: making one cost most of the session's start
+            # (ViT-B-32 int8 any-length: 41-57 ms instead of 90-109 ms; fixed 77 ids: 44 vs 36-44) and saved no
+            # memory (+53-56 MB resident either way); a query's activations are a few MB
+            opts.enable_mem_reuse = False
+            opts.enable_mem_pattern = False
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
@@ -151,33 +207,27 @@ class Embedder:
         # (int8: 265 instead of 305) for no speed difference we could measure on this machine
         opts.add_session_config_entry("session.disable_prepacking", "1")
         configure(opts, choice)
-        rel = path.relative_to(self.pack.root).as_posix()
-        try:
-            if choice.accelerated:
-                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                session = create(os.fspath(path), sess_options=opts, providers=list(choice.providers))
-                self._choice = running_device(choice, session.get_providers())
-                return session
-            label = f"{self.pack.id}-{path.parent.name}"
-            return self.cache.open(path, label, self.pack.checksum(path), opts, list(choice.providers), create=create)
-        except Exception as e:  # onnxruntime raises its own exception types
-            raise ModelPackError(
-                f"model pack {self.pack.id}: cannot load {rel}: {e}",
-                hint="The file may be corrupt: run `photoseek models verify`.",
-            ) from e
+        return opts
 
     def _visual_session(self) -> Any:
         with self._visual_lock:
             if self._visual is None:
-                self._visual = self._session(self.pack.visual_path, self.threads, background=True)
+                self._visual, _ = self._session(self.pack.visual_path, self.threads, background=True)
             return self._visual
 
     def _textual_session(self) -> Any:
         with self._textual_lock:
             if self._textual is None:
                 # every core: a query is short and the user waits for it (ViT-B-32 int8 on 2 cores: 48 ms, 1: 104 ms)
-                self._textual = self._session(self.pack.textual_path, max(self.threads, usable_cores()))
+                self._textual, cut = self._session(self.pack.textual_path, max(self.threads, usable_cores()),
+                                                   derive=self._any_length_text)
+                self._cuts_text = cut or self.pack.trims_padding
             return self._textual
+
+    def _any_length_text(self, folder: Path) -> Path | None:
+        """The pack's text model made to take any length (:mod:`.text_length`), when it takes a fixed number of
+        ids and the copy is verified to give the same embeddings; None to run it as it is."""
+        return text_length.pack_any_length(self.pack, folder, self._get_tokenizer())
 
     @staticmethod
     def _load_quietly(load: Callable[[], Any]) -> None:
@@ -219,7 +269,7 @@ class Embedder:
     def _get_tokenizer(self) -> Any:
         with self._tokenizer_lock:
             if self._tokenizer is None:
-                self._tokenizer = _load_tokenizer(self.pack, self.tokenizers)
+                self._tokenizer = load_tokenizer(self.pack, self.tokenizers)
             return self._tokenizer
 
     # images ---------------------------------------------------------------------------------------------------
@@ -282,16 +332,12 @@ class Embedder:
         embedding and the model's input takes any length (ViT-B-32 int8: "a dog on the beach" in 8 positions, not
         77); otherwise unchanged."""
         shape = sess.get_inputs()[0].shape
-        if not self.pack.trims_padding or len(shape) < 2 or isinstance(shape[1], int) or ids.shape[1] < 2:
+        if not self._cuts_text or len(shape) < 2 or isinstance(shape[1], int) or ids.shape[1] < 2:
             return ids
-        used = ids != self._pad_id()
-        width = max(2, int((used.shape[1] - np.argmax(used[:, ::-1], axis=1)).max()) if used.any() else 2)
-        return np.ascontiguousarray(ids[:, :width])
+        return np.ascontiguousarray(ids[:, :text_length.cut_width(ids, self._pad_id())])
 
     def _pad_id(self) -> int:
-        tok, _ = self._get_tokenizer()
-        pad = tok.padding
-        return int(pad["pad_id"]) if pad else 0
+        return pad_id(self._get_tokenizer()[0])
 
     def _check(self, out: np.ndarray, side: str) -> np.ndarray:
         if out.ndim != 2 or out.shape[1] != self.dim:
@@ -314,42 +360,3 @@ def _run(sess: Any, feeds: dict[str, np.ndarray]) -> np.ndarray:
         raise ModelError(f"the model takes batches of exactly {fixed}; got {n}")
     parts = [sess.run(None, {k: v[i:i + fixed] for k, v in feeds.items()})[0] for i in range(0, n, fixed)]
     return np.concatenate(parts)
-
-
-def _load_tokenizer(pack: ModelPack, cache: TokenizerCache) -> tuple[Any, Callable[[str], str]]:
-    """The pack's tokenizer with truncation/padding to context_length, and the text cleaning it expects.
-
-    open_clip truncates to context_length keeping the end-of-text token last and pads with id 0; a tokenizer.json
-    with a sot/eot post-processor does the same when truncation and padding are enabled here.
-    """
-    try:
-        tok = cache.load(pack.tokenizer_path, f"{pack.id}-tokenizer", pack.checksum(pack.tokenizer_path))
-    except Exception as e:
-        raise ModelPackError(f"model pack {pack.id}: textual/tokenizer.json cannot be read: {e}") from e
-    cfg = pack.tokenizer_config
-    # Immich packs carry open_clip's model config as config.json, and open_clip cleans text for a Hugging Face
-    # tokenizer (text_cfg.hf_tokenizer_name) with text_cfg.tokenizer_kwargs.clean, default "whitespace" (SigLIP:
-    # "canonicalize"); a text_clean in tokenizer_config.json (ours) wins.
-    text_cfg = pack.config.get("text_cfg") or {}
-    clean_kw = (text_cfg.get("tokenizer_kwargs") or {}).get("clean")
-    if clean_kw is None and text_cfg.get("hf_tokenizer_name"):
-        clean_kw = "whitespace"
-    if "text_clean" not in cfg and clean_kw is not None:
-        cfg = {**cfg, "text_clean": {"lower": "open_clip"}.get(clean_kw, clean_kw)}
-    try:
-        clean = text_cleaner(cfg)
-    except ValueError as e:
-        raise ModelPackError(f"model pack {pack.id}: textual/tokenizer_config.json: {e}") from e
-    pad_token = cfg.get("pad_token")
-    if isinstance(pad_token, dict):
-        pad_token = pad_token.get("content")
-    pad_id = None
-    if isinstance(pad_token, str):
-        pad_id = tok.token_to_id(pad_token)
-    if pad_id is None:
-        pad_id = int(cfg.get("pad_id", 0))
-        pad_token = tok.id_to_token(pad_id) or "<pad>"
-    n = pack.context_length
-    tok.enable_truncation(max_length=n)
-    tok.enable_padding(length=n, pad_id=pad_id, pad_token=str(pad_token))
-    return tok, clean

@@ -30,6 +30,7 @@ CACHE_FORMAT = 2  # bump when what is saved, or how it is keyed, changes; 2: a f
 GRAPH = "model.onnx"
 WEIGHTS = "weights.data"  # every initializer of at least WEIGHTS_MIN_BYTES, memory-mapped when loaded
 WEIGHTS_MIN_BYTES = 1024
+NONE = ".none"  # beside where a derived model's copy would be: the model has no such form
 
 
 def derived_key(source: Path, digest: str | None, *versions: str) -> str:
@@ -70,17 +71,57 @@ class SessionCache:
         """An InferenceSession for ``model``: from its optimised copy when there is one, else optimising it now and
         saving the result for next time. ``opts`` are the caller's session options (threads, logging); ``create``
         makes the session (default ``onnxruntime.InferenceSession``; the embedder's runs it below normal priority)."""
+        cached = self.path_for(model, label, digest)
+        session = self._load(cached, opts, providers, create)
+        return session if session is not None else self._optimise(model, cached, label, opts, providers, create)
+
+    def open_derived(self, model: Path, label: str, digest: str | None, opts: Any, providers: list[str], *,
+                     derive: Callable[[Path], Path | None], create: Callable[..., Any] | None = None) -> Any | None:
+        """An InferenceSession for a model derived from ``model`` (``label`` names the derived one), or None when
+        there is none. ``derive(folder)`` writes the derived model into ``folder`` and returns its path, or None
+        when ``model`` has no such form; it runs only when neither the derived model's optimised copy nor a note
+        that there is none is kept (so once per source file and onnxruntime). The derived model itself is not
+        kept: its optimised copy is what loads. Without a cache folder there is no derived model."""
+        cached = self.path_for(model, label, digest)
+        if cached is None or cached.with_name(cached.name + NONE).is_file():
+            return None
+        session = self._load(cached, opts, providers, create)
+        if session is not None:
+            return session
+        work = self._temp_for(cached)
+        if work is None:
+            return None
+        try:
+            source = derive(work)
+            if source is None:
+                for old in cached.parent.glob(f"{label}.f*{NONE}"):  # notes for an older onnxruntime or source
+                    _remove(old)
+                cached.with_name(cached.name + NONE).touch()
+                return None
+            return self._optimise(source, cached, label, opts, providers, create)
+        finally:
+            _remove(work)
+
+    @staticmethod
+    def _load(cached: Path | None, opts: Any, providers: list[str], create: Callable[..., Any] | None) -> Any | None:
+        """The session of a kept optimised copy, or None when there is none (a damaged one is deleted)."""
+        if cached is None or not (cached / GRAPH).is_file():
+            return None
         import onnxruntime as ort
 
-        create = create or ort.InferenceSession
-        cached = self.path_for(model, label, digest)
-        if cached is not None and (cached / GRAPH).is_file():
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-            try:
-                return create(os.fspath(cached / GRAPH), sess_options=opts, providers=providers)
-            except Exception as e:  # a damaged or foreign copy: drop it and optimise again
-                log.warning("optimised model %s does not load (%s); rebuilding it", cached.name, e)
-                _remove(cached)
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        try:
+            return (create or ort.InferenceSession)(os.fspath(cached / GRAPH), sess_options=opts, providers=providers)
+        except Exception as e:  # a damaged or foreign copy: drop it and optimise again
+            log.warning("optimised model %s does not load (%s); rebuilding it", cached.name, e)
+            _remove(cached)
+            return None
+
+    def _optimise(self, model: Path, cached: Path | None, label: str, opts: Any, providers: list[str],
+                  create: Callable[..., Any] | None) -> Any:
+        """A session for ``model`` optimised now, its optimised graph kept as ``cached`` when that can be written."""
+        import onnxruntime as ort
+
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         tmp = self._temp_for(cached) if cached is not None else None
         if tmp is not None:
@@ -89,7 +130,7 @@ class SessionCache:
             opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes",
                                           str(WEIGHTS_MIN_BYTES))
         try:
-            session = create(os.fspath(model), sess_options=opts, providers=providers)
+            session = (create or ort.InferenceSession)(os.fspath(model), sess_options=opts, providers=providers)
         except Exception:
             if tmp is not None:
                 _remove(tmp)

@@ -8,7 +8,7 @@ The mode comes from the pack's ``textual/tokenizer_config.json``: ``"text_clean"
 ``"canonicalize"`` (SigLIP: also strips punctuation) | ``"whitespace"`` (open_clip's HFTokenizer default: ftfy and
 html like CLIP, no lower-casing) | ``"none"``; without the key, ``tokenizer_class`` CLIPTokenizer(Fast) means
 ``open_clip`` and anything else ``none``. (The embedder first looks at config.json the way open_clip does, see
-``embedder._load_tokenizer``.)
+``tokenizer.load_tokenizer``.)
 """
 
 from __future__ import annotations
