@@ -13,13 +13,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import onnx  # noqa: E402
+
+from golden import cos_rows, load_golden  # noqa: E402
 from hub_server import COMMIT, HubRepo, HubServer, repo_from_folder  # noqa: E402
 from immich_pack import PACK_FILES, build_immich_pack, int8_matmuls  # noqa: E402
 from photoseek.core.errors import Cancelled, DownloadError, NetworkError  # noqa: E402
 from photoseek.core.runtime.catalog import Catalog, CatalogEntry, CatalogFile  # noqa: E402
 from photoseek.core.runtime.download import DownloadPhase, DownloadProgress  # noqa: E402
+from photoseek.core.runtime.embedder import Embedder  # noqa: E402
 from photoseek.core.runtime.installer import ModelInstaller  # noqa: E402
 from photoseek.core.runtime.registry import ModelRegistry  # noqa: E402
+from photoseek.core.runtime.text_length import fixed_length  # noqa: E402
 
 REPO = "immich-app/ViT-B-32__openai"
 VISUAL = "visual/model.onnx"
@@ -61,6 +66,13 @@ def test_full_download_verifies_quantizes_and_installs(tmp_path: Path, hub: HubS
     assert (m["format"], m["commit"], m["repo"], m["precision"]) == (1, COMMIT, REPO, "int8")
     for model in (pack.visual_path, pack.textual_path):
         assert int8_matmuls(model) >= 6, model  # the transformer weights are int8 now
+    # Immich's text model takes exactly 77 ids; the installed one any number (checked in fp32 before quantizing)
+    assert fixed_length(onnx.load(str(pack.textual_path))) is None and m["trim_padding"] is True
+    meta, g = load_golden(Path(__file__).resolve().parents[1] / "data" / "clip_tiny_golden")
+    # int8 noise of a tiny random model: the fixed-length int8 model gets 0.9985 at worst (mean 0.99938), this
+    # one 0.9969 on its 50-token text (mean 0.99927)
+    cos = cos_rows(Embedder(pack).embed_texts(meta["texts"]), g["text_embeddings"])
+    assert cos.min() > 0.995 and cos.mean() > 0.999, cos
     total = sum(len(hub_repo.files[f]) for f in PACK_FILES)
     assert seen[-1].phase == DownloadPhase.DONE and seen[-1].done == seen[-1].total == total
     assert DownloadPhase.QUANTIZING in {p.phase for p in seen}

@@ -9,7 +9,9 @@ keeps its bytes; calling ``get`` again resumes it.
 from __future__ import annotations
 
 import enum
+import logging
 import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +29,12 @@ from photoseek.core.runtime.download import (
 from photoseek.core.runtime.pack import ModelPack, write_manifest
 from photoseek.core.runtime.quantize import quantize_model
 from photoseek.core.runtime.registry import ModelRegistry
+from photoseek.core.runtime.text_length import pack_any_length
+
+log = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = 1
+TEXT_MODEL = "textual/model.onnx"
 DOWNLOADS = ".downloads"  # under the installed-models folder; dot-folders are not packs
 
 
@@ -121,14 +127,20 @@ class ModelInstaller:
         return pack
 
     def _build(self, entry: CatalogEntry, stage: Path, remote: list[RemoteFile], build: Path, quantize: bool) -> None:
-        """The pack as it will be installed: the Hub's files (models int8 when asked) and our manifest."""
-        for r in remote:
-            dst = build / r.path
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if quantize and r.path.endswith("model.onnx"):
-                quantize_model(stage / r.path, dst)
-            else:
-                shutil.copy2(stage / r.path, dst)
+        """The pack as it will be installed: the Hub's files (models int8 when asked; a text model exported for a
+        fixed number of ids made to take any length, checked in full precision before it is quantized) and our
+        manifest."""
+        with tempfile.TemporaryDirectory(prefix=".text-", dir=build.parent) as work:
+            cut = _any_length_text(stage, Path(work))
+            for r in remote:
+                src, dst = stage / r.path, build / r.path
+                if cut is not None and r.path == TEXT_MODEL:
+                    src = cut
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if quantize and r.path.endswith("model.onnx"):
+                    quantize_model(src, dst)
+                else:
+                    shutil.copy2(src, dst)
         precision = Precision.INT8 if quantize else Precision.FP32
         write_manifest(
             build, pack_id=entry.id, name=entry.name + (" int8" if quantize else ""), license=entry.license,
@@ -136,4 +148,15 @@ class ModelInstaller:
             revision=entry.revision, commit=remote[0].commit if remote else entry.revision, family=entry.family,
             languages=list(entry.languages), precision=precision,
             hub_files={r.path: {"size": r.size, "etag": r.etag} for r in remote},
+            **({"trim_padding": True} if cut is not None else {}),
         )
+
+
+def _any_length_text(stage: Path, work: Path) -> Path | None:
+    """The downloaded pack's text model rewritten to take any length and verified (:mod:`.text_length`), or None
+    when it takes any length already, cannot be, or the check fails: then it is installed as it came (logged)."""
+    try:
+        return pack_any_length(ModelPack.load(stage), work)
+    except Exception as e:  # onnx / onnxruntime / tokenizers raise their own types; the pack installs anyway
+        log.warning("%s: the text model keeps its fixed length: %s", stage.name, e)
+        return None

@@ -89,9 +89,11 @@ class ModelPack:
     def trims_padding(self) -> bool:
         """The text model gives the same embedding for ids cut after the longest text, and takes any length up to
         ``context_length`` (``text_cfg.trim_padding``: scripts/export_open_clip.py writes it for CLIP towers with a
-        causal mask and end-of-text pooling). A query then costs its own length, not the whole context."""
+        causal mask and end-of-text pooling; ``trim_padding`` in the manifest: a catalog download whose fixed-length
+        text model was made to take any length at install). A query then costs its own length, not the context's."""
         text_cfg = self.config.get("text_cfg")
-        return isinstance(text_cfg, dict) and text_cfg.get("trim_padding") is True
+        return self.manifest.get("trim_padding") is True or (isinstance(text_cfg, dict)
+                                                              and text_cfg.get("trim_padding") is True)
 
     @property
     def visual_path(self) -> Path:
