@@ -227,6 +227,8 @@ class Embedder:
     def _any_length_text(self, folder: Path) -> Path | None:
         """The pack's text model made to take any length (:mod:`.text_length`), when it takes a fixed number of
         ids and the copy is verified to give the same embeddings; None to run it as it is."""
+        if self.pack.trims_padding:  # takes any length already
+            return None
         return text_length.pack_any_length(self.pack, folder, self._get_tokenizer())
 
     @staticmethod
