@@ -78,7 +78,8 @@ class Embedder:
         self.threads = threads or default_threads()
         self.device = device
         self.cache = cache or SessionCache(None)
-        # the tokenizer's split copy (half the load time) lives beside the optimised models: <library cache>/tokenizers
+        # the tokenizer's index (a query loads only what it needs) lives beside the optimised models:
+        # <library cache>/tokenizers
         self.tokenizers = TokenizerCache(self.cache.folder.with_name("tokenizers") if self.cache.folder else None)
         self.cpus = cpus
         self._choice: ProviderChoice | None = None
