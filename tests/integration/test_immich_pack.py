@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -19,6 +20,7 @@ from immich_pack import build_immich_pack, int8_matmuls  # noqa: E402
 from photoseek.core.runtime.embedder import Embedder  # noqa: E402
 from photoseek.core.runtime.pack import ModelPack  # noqa: E402
 from photoseek.core.runtime.registry import ModelRegistry  # noqa: E402
+from photoseek.core.runtime.text_length import fixed_length  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOLDEN = DATA / "clip_tiny_golden"
@@ -72,6 +74,8 @@ def test_installs_with_a_manifest_and_quantizes_on_a_plain_install(tmp_path: Pat
     pack = reg.install(str(immich.root), name="vit-b32", quantize=True)
     assert pack.id == "vit-b32-int8" and pack.verify() == []
     assert int8_matmuls(pack.visual_path) >= 6 and int8_matmuls(pack.textual_path) >= 6
+    # the text model, fixed at 77 ids, takes any length now (made so in fp32, then quantized)
+    assert pack.manifest["trim_padding"] is True and fixed_length(onnx.load(str(pack.textual_path))) is None
     cos = cos_rows(Embedder(pack).embed_texts(meta["texts"]), g["text_embeddings"])
     assert cos.min() >= 0.98, cos
     assert [p.id for p, _ in reg.packs() if not _] == ["vit-b32-int8"]

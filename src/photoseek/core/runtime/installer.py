@@ -9,7 +9,6 @@ keeps its bytes; calling ``get`` again resumes it.
 from __future__ import annotations
 
 import enum
-import logging
 import shutil
 import tempfile
 import threading
@@ -29,9 +28,7 @@ from photoseek.core.runtime.download import (
 from photoseek.core.runtime.pack import ModelPack, write_manifest
 from photoseek.core.runtime.quantize import quantize_model
 from photoseek.core.runtime.registry import ModelRegistry
-from photoseek.core.runtime.text_length import pack_any_length
-
-log = logging.getLogger(__name__)
+from photoseek.core.runtime.text_length import install_any_length
 
 MANIFEST_FORMAT = 1
 TEXT_MODEL = "textual/model.onnx"
@@ -131,7 +128,7 @@ class ModelInstaller:
         fixed number of ids made to take any length, checked in full precision before it is quantized) and our
         manifest."""
         with tempfile.TemporaryDirectory(prefix=".text-", dir=build.parent) as work:
-            cut = _any_length_text(stage, Path(work))
+            cut = install_any_length(stage, Path(work))
             for r in remote:
                 src, dst = stage / r.path, build / r.path
                 if cut is not None and r.path == TEXT_MODEL:
@@ -151,12 +148,3 @@ class ModelInstaller:
             **({"trim_padding": True} if cut is not None else {}),
         )
 
-
-def _any_length_text(stage: Path, work: Path) -> Path | None:
-    """The downloaded pack's text model rewritten to take any length and verified (:mod:`.text_length`), or None
-    when it takes any length already, cannot be, or the check fails: then it is installed as it came (logged)."""
-    try:
-        return pack_any_length(ModelPack.load(stage), work)
-    except Exception as e:  # onnx / onnxruntime / tokenizers raise their own types; the pack installs anyway
-        log.warning("%s: the text model keeps its fixed length: %s", stage.name, e)
-        return None

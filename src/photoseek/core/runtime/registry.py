@@ -12,6 +12,7 @@ from pathlib import Path
 from photoseek.core.errors import ModelPackError
 from photoseek.core.paths import builtin_models_dir, installed_models_dir
 from photoseek.core.runtime.pack import ModelPack, write_manifest
+from photoseek.core.runtime.text_length import install_any_length
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +99,15 @@ class ModelRegistry:
             # as int8): nothing to convert
             quantize = quantize and pack.manifest.get("precision") != "int8" and not pack.id.endswith("-int8") \
                 and pack.id != "basic"
+            extra = {k: v for k, v in pack.manifest.items() if k not in ("id", "name", "license", "source", "files")}
             if quantize:
+                # a text model fixed at 77 ids takes any length from now on, checked in full precision first
+                cut = install_any_length(staging, Path(tmp))
+                if cut is not None:
+                    os.replace(cut, pack.textual_path)
+                    extra["trim_padding"] = True
                 _quantize(pack)
                 pack_id = pack_id if pack_id.endswith("-int8") else f"{pack_id}-int8"
-            extra = {k: v for k, v in pack.manifest.items() if k not in ("id", "name", "license", "source", "files")}
             write_manifest(
                 staging, pack_id=pack_id, name=pack.name if not quantize else f"{pack.name} (int8)",
                 license=pack.license, source=pack.source if pack.source != "unknown" else str(source), **extra,

@@ -84,6 +84,17 @@ def pack_any_length(pack: ModelPack, folder: Path, tokenizer: Tokenizer | None =
     return derive_any_length(pack.textual_path, folder, probes, pad_id(tok))
 
 
+def install_any_length(root: Path, folder: Path) -> Path | None:
+    """For installing the pack at ``root`` (before int8 conversion, where the check is exact): its verified
+    any-length text model written into ``folder``, or None when there is none or making it failed (logged: the
+    pack installs as it came, and the embedder tries again when it loads)."""
+    try:
+        return pack_any_length(ModelPack.load(root), folder)
+    except Exception as e:  # onnx / onnxruntime / tokenizers raise their own types
+        log.warning("%s: the text model keeps its fixed length: %s", root.name, e)
+        return None
+
+
 def derive_any_length(model: Path, folder: Path, probes: Sequence[np.ndarray], pad_id: int) -> Path | None:
     """Write the verified any-length copy of the text model ``model`` into ``folder`` and return its path, or None
     when the model has no fixed length, cannot be rewritten, or the copy's embeddings differ (logged)."""
