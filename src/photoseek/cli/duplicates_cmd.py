@@ -10,7 +10,8 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState
+from photoseek.core.domain import DUPLICATE_THRESHOLD, Photo, PhotoState
+from photoseek.core.reports import DuplicateGroup
 
 if TYPE_CHECKING:
     from photoseek.core.library import Library

@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from photoseek.core.domain import IndexProgress, RepairReport
+from photoseek.core.reports import IndexProgress, RepairReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

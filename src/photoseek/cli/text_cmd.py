@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from photoseek.core.domain import IndexProgress, TextPassReport, TextStatus
+from photoseek.core.reports import IndexProgress, TextPassReport, TextStatus
 
 if TYPE_CHECKING:
     from photoseek.core.library import Library

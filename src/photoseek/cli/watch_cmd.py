@@ -18,8 +18,9 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
-from photoseek.core.domain import WatchPhase, WatchProgress
+from photoseek.core.domain import WatchPhase
 from photoseek.core.errors import PhotoSeekError
+from photoseek.core.reports import WatchProgress
 
 if TYPE_CHECKING:
     from photoseek.core.library import Library

@@ -19,16 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from photoseek.core.config import Settings, SettingsStore
-from photoseek.core.domain import (
-    Folder,
-    IndexReport,
-    LibraryStatus,
-    ModelInfo,
-    SearchHit,
-    SearchRequest,
-    Sort,
-    WatchMode,
-)
+from photoseek.core.domain import Folder, ModelInfo, SearchHit, SearchRequest, Sort, WatchMode
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
 from photoseek.core.fs import is_photo_path, normalize_folder
@@ -37,6 +28,7 @@ from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
 from photoseek.core.photo_text import PhotoText
 from photoseek.core.query_filters import read_query
+from photoseek.core.reports import IndexReport, LibraryStatus
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from photoseek.core.config import Settings
-from photoseek.core.domain import SearchHit, SearchRequest, TextPassReport, TextStatus
+from photoseek.core.domain import SearchHit, SearchRequest
 from photoseek.core.errors import CatalogError, QueryError
 from photoseek.core.imaging.siblings import with_raw_siblings
 from photoseek.core.query_filters import read_query
+from photoseek.core.reports import TextPassReport, TextStatus
 from photoseek.core.search import Filters, Searcher, parse_query, sort_hits
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.text_index import TextIndex

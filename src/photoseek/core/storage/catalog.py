@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
+from photoseek.core.domain import Folder, Photo, PhotoState
 from photoseek.core.errors import CatalogError
+from photoseek.core.reports import FileProblem
 from photoseek.core.storage.count_snapshot import SNAPSHOT_KEY, CountSnapshot, count_folders, count_model, generation
 from photoseek.core.storage.embeddings import EmbeddingTables
 from photoseek.core.storage.hashes import ImageHashTables
