@@ -28,13 +28,11 @@ from photoseek.core.models import ModelSet
 from photoseek.core.paths import cache_home, library_home
 from photoseek.core.photo_text import PhotoText
 from photoseek.core.query_filters import read_query
-from photoseek.core.reports import IndexReport, LibraryStatus
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.runtime.session_cache import SessionCache
 from photoseek.core.search import Searcher
-from photoseek.core.status import library_status
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 
@@ -43,13 +41,13 @@ if TYPE_CHECKING:
     from photoseek.core.imaging.thumbnails import ThumbnailCache
     from photoseek.core.indexing.indexer import Indexer
     from photoseek.core.indexing.pipeline import ProgressFn
-    from photoseek.core.recovery import RepairReport
+    from photoseek.core.reports import IndexReport, LibraryStatus, RepairReport
     from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
     from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
     from photoseek.core.watching.session import WatchHandle, WatchRecord, WatchSession
     from photoseek.core.watching.worker import ProgressCallback
 
-# what front ends may use besides Library (they import nothing else from core but domain, errors and config)
+# what front ends may use besides Library (they import nothing else from core but domain, reports, errors and config)
 __all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home", "read_query",
            "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn", "load_model_runtime"]
 
@@ -279,6 +277,8 @@ class Library:
 
     def status(self) -> LibraryStatus:
         """Counts, folders and every file that could not be indexed with its reason."""
+        from photoseek.core.status import library_status  # with the reports it builds: a search needs neither
+
         return library_status(self.home, self.catalog, self.model_set.active_id(), self.folders(),
                               index_dir=self.index_dir, thumbnails_dir=self.cache_dir / "thumbnails",
                               text=self.text.status(), device=self.model_set.provider().describe())
