@@ -1,4 +1,5 @@
-"""Plain data passed between the core and its front ends."""
+"""Plain data passed between the core and its front ends: what a search asks and finds, and the enums every part
+shares. What the library reports about its jobs, status and models is in :mod:`photoseek.core.reports`."""
 
 from __future__ import annotations
 
@@ -46,17 +47,6 @@ class Device(StrEnum):
     DIRECTML = "directml"  # any DirectX 12 GPU or NPU on Windows (onnxruntime-directml)
     COREML = "coreml"  # Apple GPU / Neural Engine (the macOS onnxruntime wheels)
     OPENVINO = "openvino"  # Intel CPUs, GPUs and NPUs (onnxruntime-openvino)
-
-
-@dataclass(frozen=True)
-class DeviceOption:
-    """A device as the installed onnxruntime offers it: usable here, or why not (what to install instead);
-    ``resolves_to`` is what it runs on (``auto`` names the accelerator it would take, or the CPU)."""
-
-    device: Device
-    available: bool
-    resolves_to: Device
-    why_not: str | None = None
 
 
 class WatchMode(StrEnum):
@@ -198,15 +188,3 @@ class Folder:
     photo_count: int = 0
     error_count: int = 0
     watch_mode: WatchMode | None = None  # None when not watched
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    id: str
-    name: str
-    path: str
-    embed_dim: int
-    size_bytes: int
-    builtin: bool
-    active: bool = False
-    vectors: int = 0

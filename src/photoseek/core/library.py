@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from photoseek.core.config import Settings, SettingsStore
-from photoseek.core.domain import Folder, ModelInfo, SearchHit, SearchRequest, Sort, WatchMode
+from photoseek.core.domain import Folder, SearchHit, SearchRequest, Sort, WatchMode
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
 from photoseek.core.fs import is_photo_path, normalize_folder
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from photoseek.core.imaging.thumbnails import ThumbnailCache
     from photoseek.core.indexing.indexer import Indexer
     from photoseek.core.indexing.pipeline import ProgressFn
-    from photoseek.core.reports import IndexReport, LibraryStatus, RepairReport
+    from photoseek.core.reports import IndexReport, LibraryStatus, ModelInfo, RepairReport
     from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
     from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
     from photoseek.core.watching.session import WatchHandle, WatchRecord, WatchSession

@@ -1,6 +1,6 @@
-"""What the library's jobs report to the front ends: progress while an index run or the folder watcher works, what a
-run, a text pass or a repair did (with the files it could not read), the library's status and the near-duplicate
-groups it found.
+"""What the library reports to the front ends: progress while an index run or the folder watcher works, what a run,
+a text pass or a repair did (with the files it could not read), the library's status, the near-duplicate groups it
+found, the installed model packs and the devices that can run them.
 
 Plain data like :mod:`photoseek.core.domain`, kept apart from it because a search reports none of this: a cold
 `photoseek search` does not build these dataclasses (about 1 ms each on a 2-core machine, Python 3.11).
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from photoseek.core.domain import Folder, IndexPhase, Photo, WatchPhase
+from photoseek.core.domain import Device, Folder, IndexPhase, Photo, WatchPhase
 
 
 @dataclass(frozen=True)
@@ -160,3 +160,26 @@ class DuplicateGroup:
             "photos": [{**p.to_json(), "modified": datetime.fromtimestamp(p.mtime).isoformat(timespec="seconds")}
                        for p in self.photos],
         }
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    name: str
+    path: str
+    embed_dim: int
+    size_bytes: int
+    builtin: bool
+    active: bool = False
+    vectors: int = 0
+
+
+@dataclass(frozen=True)
+class DeviceOption:
+    """A device as the installed onnxruntime offers it: usable here, or why not (what to install instead);
+    ``resolves_to`` is what it runs on (``auto`` names the accelerator it would take, or the CPU)."""
+
+    device: Device
+    available: bool
+    resolves_to: Device
+    why_not: str | None = None
