@@ -20,7 +20,7 @@ HEAVY = ("photoseek.core.indexing.pipeline", "photoseek.core.imaging.decode", "p
          "photoseek.core.indexing.indexer", "photoseek.core.runtime.download", "photoseek.core.duplicates",
          "photoseek.core.indexing.text_pass", "photoseek.core.runtime.ocr",  # the OCR pass and engine: reading text
          "photoseek.core.reports", "photoseek.core.status",  # job reports, status: dataclasses a search never builds
-         "zipfile", "tomli_w",  # installing a pack from a zip; saving settings
+         "tomli_w",  # saving settings
          "ftfy", "html")  # cleaning a query that is not plain ASCII text (runtime.textclean)
 
 
