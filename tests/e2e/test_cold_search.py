@@ -18,7 +18,10 @@ HEAVY = ("photoseek.core.indexing.pipeline", "photoseek.core.imaging.decode", "p
          "watchdog", "PIL", "pillow_heif",
          "usearch",  # a small library is searched exactly, from the flat copy of its vectors (storage.flat_vectors)
          "photoseek.core.indexing.indexer", "photoseek.core.runtime.download", "photoseek.core.duplicates",
-         "photoseek.core.indexing.text_pass", "photoseek.core.runtime.ocr")  # the OCR pass and engine: reading text
+         "photoseek.core.indexing.text_pass", "photoseek.core.runtime.ocr",  # the OCR pass and engine: reading text
+         "photoseek.core.reports", "photoseek.core.status",  # job reports, status: dataclasses a search never builds
+         "tomli_w",  # saving settings
+         "ftfy", "html")  # cleaning a query that is not plain ASCII text (runtime.textclean)
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from photoseek.core.domain import IndexProgress, PhotoState
+from photoseek.core.domain import PhotoState
 from photoseek.core.errors import FolderError, QueryError
 from photoseek.core.library import Library
+from photoseek.core.reports import IndexProgress
 
 COLORS = ["red", "green", "blue", "yellow", "purple", "orange"]
 

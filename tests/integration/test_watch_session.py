@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from photoseek.core.domain import WatchMode, WatchPhase, WatchProgress
+from photoseek.core.domain import WatchMode, WatchPhase
 from photoseek.core.library import Library
+from photoseek.core.reports import WatchProgress
 from photoseek.core.watching.session import WatchOptions, WatchRecord, WatchSession
 
 

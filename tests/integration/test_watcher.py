@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from photoseek.core.domain import PhotoState, WatchProgress
+from photoseek.core.domain import PhotoState
 from photoseek.core.library import Library, WatchHandle
+from photoseek.core.reports import WatchProgress
 from photoseek.core.watching import observers as watcher_mod
 
 pytestmark = pytest.mark.timeout(60)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from photoseek.core.domain import DuplicateGroup, Photo, PhotoState
+from photoseek.core.domain import Photo, PhotoState
 from photoseek.core.duplicates import MAX_DISTANCE, best_first, star_groups
+from photoseek.core.reports import DuplicateGroup
 
 
 def _photo(pid: int, w: int, h: int, size: int, taken: datetime | None = None, mtime: float = 1e9) -> Photo:

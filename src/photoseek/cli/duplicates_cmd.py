@@ -10,10 +10,11 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState
+from photoseek.core.domain import DUPLICATE_THRESHOLD, Photo, PhotoState
 
 if TYPE_CHECKING:
     from photoseek.core.library import Library
+    from photoseek.core.reports import DuplicateGroup
 
 
 def _similarity(text: str) -> float:

@@ -17,17 +17,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from photoseek import __version__
 from photoseek.cli import desktop_cmd, duplicates_cmd, repair_cmd, search_cmd, text_cmd, watch_cmd
-from photoseek.core.domain import (
-    Device,
-    IndexPhase,
-    IndexProgress,
-    IndexReport,
-    Sort,
-)
+from photoseek.core.domain import Device, IndexPhase, Sort
 from photoseek.core.errors import PhotoSeekError
 
 if TYPE_CHECKING:  # the library (numpy, SQLite, USearch) loads in main(), after the arguments are known good
     from photoseek.core.library import Library
+    from photoseek.core.reports import IndexProgress, IndexReport
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -10,8 +10,10 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from photoseek.core.domain import IndexProgress, RepairReport
+if TYPE_CHECKING:  # the CLI's parser imports this module; a search builds none of the reports
+    from photoseek.core.reports import IndexProgress, RepairReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from photoseek.core.domain import IndexProgress, TextPassReport, TextStatus
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the CLI imports this module for every command; a search builds none of the reports
     from photoseek.core.library import Library
+    from photoseek.core.reports import IndexProgress, TextPassReport, TextStatus
 
 
 def read_text(lib: Library, progress: Callable[[IndexProgress], bool]) -> TextPassReport | None:

@@ -18,11 +18,12 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
-from photoseek.core.domain import WatchPhase, WatchProgress
+from photoseek.core.domain import WatchPhase
 from photoseek.core.errors import PhotoSeekError
 
 if TYPE_CHECKING:
     from photoseek.core.library import Library
+    from photoseek.core.reports import WatchProgress
 
 PROGRESS_EVERY_S = 2.0
 TEXT_EVERY_S = 5.0  # how often a quiet watcher looks for photos whose words are not read yet
@@ -49,14 +50,14 @@ class _Printer:
 
     def __call__(self, p: WatchProgress) -> None:
         now = time.monotonic()
-        line = None
         if p.message:
-            line = p.message
+            self.say(p.message)
         elif p.phase in (WatchPhase.INDEXING, WatchPhase.SCANNING) and p.total and now - self.last_progress >= PROGRESS_EVERY_S:
-            line = f"{p.phase.value} {p.done}/{p.total}" + (f" ({p.queued} more queued)" if p.queued else "")
+            self.say(f"{p.phase.value} {p.done}/{p.total}" + (f" ({p.queued} more queued)" if p.queued else ""))
             self.last_progress = now
-        if line is None:
-            return
+
+    def say(self, line: str) -> None:
+        """One timestamped line: the watcher's events and this command's own."""
         with self.lock:
             print(f"{time.strftime('%H:%M:%S')} {line}", file=self.out, flush=True)
 
@@ -68,12 +69,11 @@ def _read_text(lib: Library, printer: _Printer, keep_going: Callable[[], bool]) 
     try:
         r = lib.text.read(lambda p: keep_going())
     except PhotoSeekError as e:  # reading words must never stop the watching
-        printer(WatchProgress(WatchPhase.WATCHING, 0, 0, 0, f"could not read text in photos: {e}"))
+        printer.say(f"could not read text in photos: {e}")
         return
     if r.read or r.failed:
         failed = f", {r.failed} could not be read" if r.failed else ""
-        printer(WatchProgress(WatchPhase.WATCHING, 0, 0, 0,
-                              f"read the words in {r.read} photo(s) ({r.with_text} with text){failed}"))
+        printer.say(f"read the words in {r.read} photo(s) ({r.with_text} with text){failed}")
 
 
 def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None, serve: bool = True) -> int:
@@ -106,8 +106,7 @@ def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None, se
                            purge_after_s=args.purge_after)
         try:
             folders = len(lib.folders())
-            printer(WatchProgress(WatchPhase.WATCHING, 0, 0, 0,
-                                  f"watching {folders} folder(s) in {lib.home}; press Ctrl+C to stop"))
+            printer.say(f"watching {folders} folder(s) in {lib.home}; press Ctrl+C to stop")
             next_text = 0.0
             while not stop.wait(0.5):
                 if not handle.is_alive():

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from photoseek.core.errors import ConfigError
 
 CONFIG_VERSION = 2
@@ -83,6 +81,8 @@ def load_settings(path: Path) -> Settings:
 def save_settings(path: Path, settings: Settings) -> None:
     """Write settings atomically: a unique temp file in the same folder, flushed, then renamed over the old one,
     so two writers (threads or processes) never share a temp file and a reader never sees half a file."""
+    import tomli_w  # the TOML writer loads with the first change of settings, not with every read-only command
+
     path.parent.mkdir(parents=True, exist_ok=True)
     data = tomli_w.dumps(dataclasses.asdict(settings)).encode("utf-8")
     tmp: str | None = None

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from photoseek.core.domain import DUPLICATE_THRESHOLD, DuplicateGroup, Photo, PhotoState, SearchHit
+from photoseek.core.domain import DUPLICATE_THRESHOLD, Photo, PhotoState, SearchHit
 from photoseek.core.errors import CatalogError, DecodeError
+from photoseek.core.reports import DuplicateGroup
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 

@@ -19,16 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from photoseek.core.config import Settings, SettingsStore
-from photoseek.core.domain import (
-    Folder,
-    IndexReport,
-    LibraryStatus,
-    ModelInfo,
-    SearchHit,
-    SearchRequest,
-    Sort,
-    WatchMode,
-)
+from photoseek.core.domain import Folder, SearchHit, SearchRequest, Sort, WatchMode
 from photoseek.core.errors import CatalogError, FolderError
 from photoseek.core.folders import check_new_folder
 from photoseek.core.fs import is_photo_path, normalize_folder
@@ -42,7 +33,6 @@ from photoseek.core.runtime.pack import ModelPack
 from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.runtime.session_cache import SessionCache
 from photoseek.core.search import Searcher
-from photoseek.core.status import library_status
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
 
@@ -51,13 +41,13 @@ if TYPE_CHECKING:
     from photoseek.core.imaging.thumbnails import ThumbnailCache
     from photoseek.core.indexing.indexer import Indexer
     from photoseek.core.indexing.pipeline import ProgressFn
-    from photoseek.core.recovery import RepairReport
+    from photoseek.core.reports import IndexReport, LibraryStatus, ModelInfo, RepairReport
     from photoseek.core.runtime.download import DownloadPhase, DownloadProgress, DownloadProgressFn
     from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
     from photoseek.core.watching.session import WatchHandle, WatchRecord, WatchSession
     from photoseek.core.watching.worker import ProgressCallback
 
-# what front ends may use besides Library (they import nothing else from core but domain, errors and config)
+# what front ends may use besides Library (they import nothing else from core but domain, reports, errors and config)
 __all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home", "read_query",
            "AvailableModel", "DownloadPhase", "DownloadProgress", "DownloadProgressFn", "load_model_runtime"]
 
@@ -287,6 +277,8 @@ class Library:
 
     def status(self) -> LibraryStatus:
         """Counts, folders and every file that could not be indexed with its reason."""
+        from photoseek.core.status import library_status  # with the reports it builds: a search needs neither
+
         return library_status(self.home, self.catalog, self.model_set.active_id(), self.folders(),
                               index_dir=self.index_dir, thumbnails_dir=self.cache_dir / "thumbnails",
                               text=self.text.status(), device=self.model_set.provider().describe())

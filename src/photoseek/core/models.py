@@ -11,9 +11,10 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photoseek.core.config import Settings
-from photoseek.core.domain import Device, DeviceOption, ModelInfo
+from photoseek.core.domain import Device
 from photoseek.core.errors import ConfigError, ModelPackError
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.pack import ModelPack
@@ -30,6 +31,9 @@ from photoseek.core.runtime.registry import ModelRegistry
 from photoseek.core.runtime.session_cache import SessionCache
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.vector_index import VectorIndex
+
+if TYPE_CHECKING:  # listings for the settings and `models list`; a search builds neither
+    from photoseek.core.reports import DeviceOption, ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +225,8 @@ class ModelSet:
 
     def infos(self) -> list[ModelInfo]:
         """Every installed pack, which one is active and how many vectors each has."""
+        from photoseek.core.reports import ModelInfo
+
         counts = self.catalog.vector_counts()
         active = self.active_name()
         return [ModelInfo(id=pack.id, name=pack.name, path=str(pack.root), embed_dim=pack.embed_dim,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from photoseek.core.config import Settings
-from photoseek.core.domain import SearchHit, SearchRequest, TextPassReport, TextStatus
+from photoseek.core.domain import SearchHit, SearchRequest
 from photoseek.core.errors import CatalogError, QueryError
 from photoseek.core.imaging.siblings import with_raw_siblings
 from photoseek.core.query_filters import read_query
@@ -23,8 +23,9 @@ from photoseek.core.storage.text_index import TextIndex
 from photoseek.core.text_query import MatchMode, TextQuery, split_text_query
 from photoseek.core.text_search import TextSearcher
 
-if TYPE_CHECKING:  # the OCR pass and its engine load when text is read, not with a search (a cold CLI search)
+if TYPE_CHECKING:  # the OCR pass, its engine and reports load when text is read, not with a search (a cold CLI search)
     from photoseek.core.indexing.text_pass import ProgressFn
+    from photoseek.core.reports import TextPassReport, TextStatus
     from photoseek.core.runtime.ocr import TextReader
 
 
@@ -71,6 +72,8 @@ class PhotoText:
         if self._read_only:
             raise CatalogError("a read-only library cannot read text in photos")
         if not self.enabled:
+            from photoseek.core.reports import TextPassReport
+
             return TextPassReport()
         from photoseek.core.indexing.text_pass import TextPass
 
@@ -78,6 +81,7 @@ class PhotoText:
                         before_reading=self._before_reading).run(progress, limit=limit)
 
     def status(self) -> TextStatus:
+        from photoseek.core.reports import TextStatus
         from photoseek.core.runtime.ocr import engine_version
 
         engine = self._reader.version if self._reader is not None else engine_version()

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from photoseek.core.domain import IndexReport, RepairReport
 from photoseek.core.indexing.lock import WriterLock
+from photoseek.core.reports import IndexReport, RepairReport
 from photoseek.core.storage.repair import salvage
 
 if TYPE_CHECKING:  # the pipeline (Pillow, the decoders) loads only when something is indexed

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from photoseek.core.domain import Folder, LibraryStatus, TextStatus
+from photoseek.core.domain import Folder
+from photoseek.core.reports import LibraryStatus, TextStatus
 from photoseek.core.storage.catalog import Catalog
 
 

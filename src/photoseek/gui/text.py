@@ -10,9 +10,10 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from photoseek.core.domain import Device, DuplicateGroup, Photo, SearchHit, Sort
+from photoseek.core.domain import Device, Photo, SearchHit, Sort
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.library import DownloadPhase, DownloadProgress
+from photoseek.core.reports import DuplicateGroup
 
 PHASE_TEXT = {
     DownloadPhase.CONNECTING: "Connecting to the model server…",

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from photoseek.core.config import Settings
-from photoseek.core.domain import FileProblem, Folder, IndexPhase, IndexProgress, IndexReport, PhotoState
+from photoseek.core.domain import Folder, IndexPhase, PhotoState
 from photoseek.core.fs import is_photo_path, normalize_folder, readable_dir
 from photoseek.core.indexing.lock import WriterLock
 from photoseek.core.indexing.planner import folder_for, plan
 from photoseek.core.indexing.reconcile import Changes, gone_rows, reconcile
 from photoseek.core.indexing.scanner import DiskFile, content_hash, is_stacked_raw, walk
 from photoseek.core.models import ModelSet
+from photoseek.core.reports import FileProblem, IndexProgress, IndexReport
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.rows import CatalogRow
 

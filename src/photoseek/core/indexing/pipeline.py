@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress
+from photoseek.core.domain import IndexPhase
 from photoseek.core.errors import DecodeError
 from photoseek.core.imaging.decode import PhotoMeta, decode
 from photoseek.core.imaging.phash import HASH_VERSION, ImageHash, image_hash
 from photoseek.core.indexing.planner import WorkItem
 from photoseek.core.indexing.scanner import content_hash
+from photoseek.core.reports import FileProblem, IndexProgress
 from photoseek.core.runtime.embedder import Embedder
 from photoseek.core.runtime.priority import (
     background_process,

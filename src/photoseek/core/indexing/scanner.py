@@ -7,9 +7,9 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from photoseek.core.domain import FileProblem
 from photoseek.core.fs import SYSTEM_DIRS, is_photo_path, is_raw_path
 from photoseek.core.imaging.siblings import raw_siblings, stacked_raws
+from photoseek.core.reports import FileProblem
 
 
 @dataclass(frozen=True)

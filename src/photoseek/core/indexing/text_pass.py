@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from photoseek.core.domain import FileProblem, IndexPhase, IndexProgress, PhotoState, TextPassReport
+from photoseek.core.domain import IndexPhase, PhotoState
 from photoseek.core.errors import CatalogError, DecodeError, ModelError
 from photoseek.core.indexing.lock import WriterLock
+from photoseek.core.reports import FileProblem, IndexProgress, TextPassReport
 from photoseek.core.runtime.ocr import TextReader
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.text_index import TextIndex

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from photoseek.core.domain import Device, DeviceOption
+from photoseek.core.domain import Device
+
+if TYPE_CHECKING:  # built for a settings list; a search chooses a provider and builds none
+    from photoseek.core.reports import DeviceOption
 
 CPU_PROVIDER = "CPUExecutionProvider"
 PROVIDERS: dict[Device, str] = {
@@ -86,6 +89,8 @@ def choose(wanted: Device, available: Sequence[str]) -> ProviderChoice:
 def device_options(available: Sequence[str]) -> list[DeviceOption]:
     """Every device in the order a settings list shows them, each usable here or not (and what to install for
     it) given the provider names onnxruntime reports."""
+    from photoseek.core.reports import DeviceOption
+
     have = set(available)
     out = []
     for dev in (Device.CPU, Device.AUTO, *AUTO_ORDER):

@@ -6,7 +6,6 @@ import logging
 import os
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
 from photoseek.core.errors import ModelPackError
@@ -79,9 +78,7 @@ class ModelRegistry:
         self.installed_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.installed_dir, prefix=".install-") as tmp:
             staging = Path(tmp) / "pack"
-            src = self._fetch(source, Path(tmp), allow_download)
-            if src.is_file() and zipfile.is_zipfile(src):
-                src = _unzip(src, Path(tmp) / "unzipped")
+            src = _unzipped(self._fetch(source, Path(tmp), allow_download), Path(tmp) / "unzipped")
             if not src.is_dir():
                 raise ModelPackError(f"{source} is neither a pack folder nor a zip file")
             src = _pack_root(src)
@@ -139,7 +136,13 @@ class ModelRegistry:
         return p
 
 
-def _unzip(src: Path, dest: Path) -> Path:
+def _unzipped(src: Path, dest: Path) -> Path:
+    """A zip file's contents, extracted into ``dest``; ``src`` itself when it is not a zip file. (zipfile loads
+    here: a search opens the registry but installs nothing.)"""
+    import zipfile
+
+    if not (src.is_file() and zipfile.is_zipfile(src)):
+        return src
     with zipfile.ZipFile(src) as z:
         root = dest.resolve()
         for info in z.infolist():

@@ -13,14 +13,18 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from photoseek.core.domain import FileProblem, Folder, Photo, PhotoState
+from photoseek.core.domain import Folder, Photo, PhotoState
 from photoseek.core.errors import CatalogError
 from photoseek.core.storage.count_snapshot import SNAPSHOT_KEY, CountSnapshot, count_folders, count_model, generation
 from photoseek.core.storage.embeddings import EmbeddingTables
 from photoseek.core.storage.hashes import ImageHashTables
 from photoseek.core.storage.rows import PHOTO_COLS, ROW_COLS, CatalogRow, PhotoUpdate, catalog_row, photo_from_row
 from photoseek.core.storage.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:  # built for status and index runs; a search imports the catalog but builds no reports
+    from photoseek.core.reports import FileProblem
 
 __all__ = ["SCHEMA_VERSION", "Catalog", "CatalogRow", "PhotoUpdate"]
 
@@ -275,6 +279,8 @@ class Catalog(EmbeddingTables, ImageHashTables):
         }
 
     def problems(self, folder_id: int | None = None) -> list[FileProblem]:
+        from photoseek.core.reports import FileProblem
+
         q = "SELECT path, error FROM photos WHERE state='error'"
         args: tuple[object, ...] = ()
         if folder_id is not None:

@@ -20,8 +20,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from photoseek.core.domain import PhotoState, RepairReport
+from photoseek.core.domain import PhotoState
 from photoseek.core.errors import CatalogError
+from photoseek.core.reports import RepairReport
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.count_snapshot import SNAPSHOT_KEY
 from photoseek.core.storage.disk import disk_full, free_bytes

@@ -3,7 +3,7 @@
 It drains a :class:`~photoseek.core.watching.changes.ChangeQueue`: a catch-up scan first (what changed while nothing
 watched), then folders gone and back, moves (:meth:`WatchTarget.move_path`, which keeps rows and vectors), then the
 settled paths in one :meth:`WatchTarget.sync_paths`, so all real work goes through the ordinary indexing pipeline.
-Progress goes to a callback as :class:`~photoseek.core.domain.WatchProgress`.
+Progress goes to a callback as :class:`~photoseek.core.reports.WatchProgress`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, WatchPhase, WatchProgress
+from photoseek.core.domain import IndexPhase, WatchPhase
 from photoseek.core.errors import PhotoSeekError
 from photoseek.core.fs import is_photo_path, readable_dir, under
+from photoseek.core.reports import IndexProgress, IndexReport, WatchProgress
 from photoseek.core.watching.changes import ChangeQueue, WatchBatch
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport, TextPassReport, WatchPhase, WatchProgress
+from photoseek.core.domain import IndexPhase, WatchPhase
+from photoseek.core.reports import IndexProgress, IndexReport, TextPassReport, WatchProgress
 from photoseek.gui.controllers.folders import FoldersController
 from photoseek.gui.controllers.indexing import IndexController
 from photoseek.gui.controllers.text_reading import TextReadingController

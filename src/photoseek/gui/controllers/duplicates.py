@@ -10,7 +10,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import DuplicateGroup
+from photoseek.core.reports import DuplicateGroup
 from photoseek.gui.services import Services, thread_pool
 
 

@@ -6,7 +6,8 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import IndexPhase, IndexProgress, IndexReport
+from photoseek.core.domain import IndexPhase
+from photoseek.core.reports import IndexProgress, IndexReport
 from photoseek.gui.services import Services, thread_pool
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import ModelInfo
 from photoseek.core.errors import Cancelled
 from photoseek.core.library import AvailableModel, DownloadPhase, DownloadProgress
+from photoseek.core.reports import ModelInfo
 from photoseek.gui.controllers.indexing import IndexController
 from photoseek.gui.services import Services
 

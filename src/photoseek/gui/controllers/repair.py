@@ -10,8 +10,8 @@ import os
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import IndexProgress, RepairReport
 from photoseek.core.library import Library
+from photoseek.core.reports import IndexProgress, RepairReport
 from photoseek.gui.bridge import Bridge
 from photoseek.gui.services import thread_pool
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import Device, DeviceOption, ModelInfo
+from photoseek.core.domain import Device
+from photoseek.core.reports import DeviceOption, ModelInfo
 from photoseek.gui.controllers.folders import Reply
 from photoseek.gui.controllers.models import ModelsController
 from photoseek.gui.services import Services

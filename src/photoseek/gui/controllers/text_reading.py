@@ -10,8 +10,8 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import IndexProgress, TextPassReport
 from photoseek.core.library import Library
+from photoseek.core.reports import IndexProgress, TextPassReport
 from photoseek.gui.bridge import Bridge
 from photoseek.gui.services import thread_pool
 

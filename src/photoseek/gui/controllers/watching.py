@@ -6,8 +6,9 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from photoseek.core.domain import WatchPhase, WatchProgress
+from photoseek.core.domain import WatchPhase
 from photoseek.core.library import WatchHandle
+from photoseek.core.reports import WatchProgress
 from photoseek.gui.services import Services, thread_pool
 
 JOIN_TIMEOUT_S = 30.0

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoseek.core.domain import DuplicateGroup, Photo, PhotoState
+from photoseek.core.domain import Photo, PhotoState
+from photoseek.core.reports import DuplicateGroup
 from photoseek.gui.actions import PhotoActions
 from photoseek.gui.controllers.duplicates import DuplicatesController
 from photoseek.gui.services import Services

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoseek.core.domain import Folder, LibraryStatus, WatchMode, WatchProgress
+from photoseek.core.domain import Folder, WatchMode
+from photoseek.core.reports import LibraryStatus, WatchProgress
 from photoseek.gui.controllers.folders import FoldersController
 from photoseek.gui.controllers.indexing import IndexController
 from photoseek.gui.controllers.watching import WatchController

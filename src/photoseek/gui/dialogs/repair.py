@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoseek.core.domain import IndexPhase, IndexProgress, RepairReport
+from photoseek.core.domain import IndexPhase
+from photoseek.core.reports import IndexProgress, RepairReport
 from photoseek.gui.controllers.repair import RepairController
 from photoseek.gui.text import describe_error
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoseek.core.domain import ModelInfo
+from photoseek.core.reports import ModelInfo
 from photoseek.gui.controllers.models import ModelsController
 from photoseek.gui.controllers.settings import SettingsController
 from photoseek.gui.dialogs.compute_settings import ComputeSettings
