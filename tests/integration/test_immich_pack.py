@@ -81,6 +81,10 @@ def test_installs_with_a_manifest_and_quantizes_on_a_plain_install(tmp_path: Pat
     assert [p.id for p, _ in reg.packs() if not _] == ["vit-b32-int8"]
 
 
+def test_without_a_name_an_immich_pack_is_named_after_its_folder(tmp_path: Path, immich: ModelPack) -> None:
+    assert ModelRegistry(tmp_path / "lib").install(str(immich.root)).id == "ViT-B-32__openai"  # not "pack"
+
+
 def test_canonicalize_flag_in_immich_config_cleans_text_like_open_clip(tmp_path: Path) -> None:
     """Immich marks SigLIP packs with config.json text_cfg.tokenizer_kwargs.clean = canonicalize (its textual.py
     reads that key): lower case, no punctuation, before the tokenizer."""

@@ -192,3 +192,19 @@ def test_manifest_from_a_newer_photoseek_is_refused_with_a_hint(pack_dir, fmt):
     with pytest.raises(ModelPackError, match="format") as ei:
         ModelPack.load(pack_dir)
     assert "Update PhotoSeek" in (ei.value.hint or "")
+
+
+def test_a_pack_without_a_manifest_is_named_after_its_folder_or_zip(home, tmp_path, pack_dir):
+    """Immich's exports carry no manifest: the installed pack takes the folder's name (as a valid id), or the zip
+    file's when the pack sits at the zip's top level."""
+    foreign = tmp_path / "My CLIP (Immich)"
+    shutil.copytree(pack_dir, foreign)
+    (foreign / "manifest.json").unlink()
+    reg = ModelRegistry(home)
+    assert reg.install(str(foreign)).id == "My-CLIP-Immich"
+    z = tmp_path / "holiday models.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for f in foreign.rglob("*"):
+            zf.write(f, f.relative_to(foreign).as_posix())
+    assert reg.install(str(z)).id == "holiday-models"
+    assert sorted(p.id for p, builtin in reg.packs() if not builtin) == ["My-CLIP-Immich", "holiday-models"]

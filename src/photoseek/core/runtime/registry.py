@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -77,11 +78,13 @@ class ModelRegistry:
         """
         self.installed_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.installed_dir, prefix=".install-") as tmp:
-            staging = Path(tmp) / "pack"
-            src = _unzipped(self._fetch(source, Path(tmp), allow_download), Path(tmp) / "unzipped")
+            unzipped = Path(tmp) / "unzipped"
+            src = _unzipped(self._fetch(source, Path(tmp), allow_download), unzipped)
             if not src.is_dir():
                 raise ModelPackError(f"{source} is neither a pack folder nor a zip file")
             src = _pack_root(src)
+            # a pack without a manifest (an Immich export) is named after its folder, or its zip file's name
+            staging = Path(tmp) / "staging" / _as_id(Path(source.rstrip("/")).stem if src == unzipped else src.name)
             shutil.copytree(src, staging)
             pack = ModelPack.load(staging)
             problems = pack.verify() if pack.manifest.get("files") else []
@@ -151,6 +154,11 @@ def _unzipped(src: Path, dest: Path) -> Path:
                 raise ModelPackError(f"{src.name} contains an unsafe path: {info.filename}")
         z.extractall(dest)
     return dest
+
+
+def _as_id(name: str) -> str:
+    """``name`` as a pack id (letters, digits and ``._+-``), e.g. a folder called "My CLIP" -> "My-CLIP"."""
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", name).strip("-._+")[:100] or "pack"
 
 
 def _pack_root(folder: Path) -> Path:
