@@ -8,6 +8,7 @@ dequantized row by row (it is most of a text model's size: 25 M of CLIP's 63 M t
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -28,6 +29,8 @@ def quantize_model(src: Path, dst: Path) -> None:
         raise ModelPackError(f"int8 quantization is not available: {e}",
                              hint="Reinstall PhotoSeek (it needs the onnx package), or use --fp32.") from e
     tmp = dst.with_suffix(".fp32.onnx")
+    advice = _NoPreprocessingAdvice()
+    logging.getLogger().addFilter(advice)
     try:
         if _prepare(src, tmp):
             src = tmp
@@ -37,7 +40,18 @@ def quantize_model(src: Path, dst: Path) -> None:
         raise ModelPackError(f"quantizing {src.parent.name}/{src.name} failed: {e}",
                              hint="Install it in full precision (--fp32).") from e
     finally:
+        logging.getLogger().removeFilter(advice)
         tmp.unlink(missing_ok=True)
+
+
+class _NoPreprocessingAdvice(logging.Filter):
+    """onnxruntime's quantizer logs "Please consider to run pre-processing before quantization" (its symbolic
+    shape inference) on the root logger for every model; `photoseek models install` printed it twice as a
+    WARNING. What this conversion needs from pre-processing, :func:`_prepare` does; the accuracy it reaches is
+    what tests/unit/test_pack.py and tests/integration/test_immich_pack.py check."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Please consider to run pre-processing before quantization")
 
 
 def _prepare(src: Path, dst: Path) -> bool:
