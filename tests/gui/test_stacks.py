@@ -11,7 +11,7 @@ from PIL import Image
 
 from photoseek.core.domain import Photo, PhotoState, SearchHit
 from photoseek.core.library import Library
-from photoseek.gui.widgets.results_model import ResultsModel, StackRole
+from photoseek.gui.widgets.results_model import ResultsModel, ScoreRole, StackRole
 from photoseek.gui.widgets.stacks import Stacks
 
 
@@ -53,6 +53,20 @@ def test_model_inserts_and_removes_the_copies(app, qtmodeltester) -> None:  # no
     assert model.toggle_stack(3) == 1  # folding from a copy
     assert model.rowCount() == 4
     qtmodeltester.check(model, force_py=True)
+
+
+def test_a_folded_stack_shows_the_score_that_placed_it(app) -> None:  # noqa: ANN001
+    """The best copy (3, score 0.97) stands for its stack where its best-ranked member (1, 0.99) comes: the tile
+    shows 0.99, so the grid's scores read in order; opened, each photo shows its own."""
+    model = ResultsModel()
+    model.set_hits(_hits(6), stacks=Stacks([[3, 1]]))
+    rows = [model.hit(r).photo.id for r in range(model.rowCount())]
+    scores = [model.data(model.index(r, 0), ScoreRole) for r in range(model.rowCount())]
+    assert rows == [0, 3, 2, 4, 5] and scores == sorted(scores, reverse=True)
+    assert scores[1] == pytest.approx(0.99)
+    assert "score 0.990 (a copy in this stack; this photo 0.970)" in model.data(model.index(1, 0), 3)  # ToolTipRole
+    model.toggle_stack(1)
+    assert [model.data(model.index(r, 0), ScoreRole) for r in (1, 2)] == [pytest.approx(0.97), pytest.approx(0.99)]
 
 
 def test_a_stack_with_a_matching_copy_is_a_match_and_opens_before_the_divider(app) -> None:  # noqa: ANN001

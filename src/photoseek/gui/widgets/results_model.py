@@ -41,6 +41,7 @@ class ResultsModel(QAbstractListModel):
     def __init__(self, thumbs: ThumbnailLoader | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self.hits: list[SearchHit] = []  # every hit, matches first
+        self._by_id: dict[int, SearchHit] = {}
         self.match_hits: list[SearchHit] = []  # every hit of the matches section (copies in folded stacks too)
         self.weaker_hits: list[SearchHit] = []
         self.matches: list[SearchHit] = []  # the rows shown of each section
@@ -91,13 +92,15 @@ class ResultsModel(QAbstractListModel):
             off += f"\nwords: {hit.text_match}" if hit.text_match else ""
             weak = "" if hit.match else " (weaker result)"
             mark = self.stacks.mark(hit.photo.id)
-            return f"{hit.photo.path}\nscore {hit.score:.3f}{weak}{off}" + (f"\n{mark.tooltip}" if mark else "")
+            shown = self.stacks.shown_score(hit, self._by_id)
+            score = f"score {shown:.3f}" + (f" (a copy in this stack; this photo {hit.score:.3f})" if shown != hit.score else "")
+            return f"{hit.photo.path}\n{score}{weak}{off}" + (f"\n{mark.tooltip}" if mark else "")
         if role == StackRole:
             return self.stacks.mark(hit.photo.id)
         if role == HitRole:
             return hit
         if role == ScoreRole:  # a hit on words alone has no meaning score to show
-            return None if hit.text_match and not hit.score else float(hit.score)
+            return None if hit.text_match and not hit.score else self.stacks.shown_score(hit, self._by_id)
         if role == PathRole:
             return hit.photo.path
         return None
@@ -133,6 +136,7 @@ class ResultsModel(QAbstractListModel):
             stacks.keep_open(self.stacks)
         self.beginResetModel()
         self.hits = list(hits)
+        self._by_id = {h.photo.id: h for h in self.hits}
         self.stacks = stacks
         matching = {stacks.top_of.get(h.photo.id, h.photo.id) for h in self.hits if h.match}
         self.match_hits = [h for h in self.hits if stacks.top_of.get(h.photo.id, h.photo.id) in matching]
@@ -188,7 +192,7 @@ class ResultsModel(QAbstractListModel):
             self.matches, self.weaker, self._rows = matches, weaker, None
             self.endRemoveRows()
         idx = self.index(top_row, 0)
-        self.dataChanged.emit(idx, idx, [StackRole, Qt.ItemDataRole.ToolTipRole])
+        self.dataChanged.emit(idx, idx, [StackRole, ScoreRole, Qt.ItemDataRole.ToolTipRole])
         return top_row
 
     def hit(self, row: int) -> SearchHit | None:

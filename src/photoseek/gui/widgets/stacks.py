@@ -68,6 +68,14 @@ class Stacks:
                 out.extend(by_id[i] for i in shown if i in by_id)
         return out
 
+    def shown_score(self, hit: SearchHit, by_id: dict[int, SearchHit]) -> float:
+        """The score a tile shows: a folded stack's is its best-ranked member's, the one that placed it, so the
+        grid's scores read in order; an open stack's photos and every other hit show their own."""
+        top = self.top_of.get(hit.photo.id)
+        if top != hit.photo.id or top in self.expanded:
+            return float(hit.score)
+        return max(float(by_id[i].score) for i in self.members[top] if i in by_id)
+
     def mark(self, photo_id: int) -> StackMark | None:
         top = self.top_of.get(photo_id)
         if top is None:
