@@ -76,6 +76,27 @@ def test_the_rewritten_graph_gives_open_clips_embeddings_on_the_ids_a_text_has(t
     np.testing.assert_allclose(_embed(sess, ids), _embed(_session(graph), ids), atol=1e-5)  # full length: unchanged
 
 
+def test_constants_made_by_constant_nodes_are_patched_after_those_nodes(tmp_path, golden):
+    """An export without onnxruntime's optimisation keeps the positional embedding and the masks in Constant nodes
+    in the middle of the graph: the rewrite must put what reads them after them (ONNX's node order)."""
+    from onnx import helper
+
+    _, g = golden
+    model = onnx.load(str(TORCHSCRIPT))
+    graph = model.graph
+    for init in [i for i in graph.initializer if 77 in i.dims]:  # the positional embedding, the causal masks
+        graph.initializer.remove(init)
+        first = next(k for k, node in enumerate(graph.node) if init.name in node.input)
+        graph.node.insert(first, helper.make_node("Constant", [], [init.name], value=init))
+    onnx.checker.check_model(model)
+    assert make_any_length(model)
+    onnx.checker.check_model(model)  # still in dependency order
+    onnx.save(model, str(tmp_path / "model.onnx"))
+    sess, ids = _session(tmp_path / "model.onnx"), g["text_token_ids"].astype(np.int64)
+    cut = np.concatenate([_embed(sess, row[None, :cut_width(row[None], 0)]) for row in ids])
+    assert cos_rows(cut, g["text_embeddings"]).min() > 0.99999
+
+
 def test_immich_padding_with_the_end_of_text_token_is_cut_after_that_token(golden):
     _, g = golden
     ids = g["text_token_ids"].astype(np.int64)

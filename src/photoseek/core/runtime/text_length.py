@@ -145,9 +145,16 @@ def make_any_length(model: Any) -> bool:
         return False
     b = _Rewrite(g.input[0].name)
     replaced = {name: b.follow_length(name, a, n) for name, a in targets.items()}
+    # the input's length first (it reads only the input); each sliced or patched constant right before its first
+    # user, so that one made by a Constant node comes after that node (ONNX wants the nodes in dependency order)
+    made = {node.output[0]: node for node in b.nodes}
+    nodes = [node for node in b.nodes if node.output[0] not in replaced.values()]
     for node in g.node:
+        for x in node.input:
+            if x in replaced and replaced[x] in made:
+                nodes.append(made.pop(replaced[x]))
         node.input[:] = [replaced.get(x, x) for x in node.input]
-    nodes = b.nodes + list(g.node)  # ours first: they read only the input and constants
+        nodes.append(node)
     del g.node[:]
     g.node.extend(nodes)
     g.initializer.extend(b.inits)
