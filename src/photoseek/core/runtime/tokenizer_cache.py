@@ -11,7 +11,7 @@ written) and is still the file that was checked (its CRC-32, kept with the probe
 a damaged index is noticed and written again);
 any other model type (SentencePiece unigram, WordPiece, BPE with byte fallback like Gemma's), a failed check or an
 unwritable cache folder loads tokenizer.json as before. Like the optimised models, the index's folder name carries
-:data:`CACHE_FORMAT`, the tokenizers version and the source file's identity, and one that fails to load is
+:data:`CACHE_FORMAT`, the tokenizers and Python versions and the source file's identity, and one that fails to load is
 deleted and written again.
 """
 
@@ -57,9 +57,14 @@ class TokenizerCache:
     def path_for(self, source: Path, label: str, digest: str | None) -> Path | None:
         if self.folder is None:
             return None
+        import marshal
+        import sys
+
         import tokenizers
 
-        key = derived_key(source, digest, str(CACHE_FORMAT), tokenizers.__version__)
+        # the index is marshal data, whose format belongs to the Python version
+        python = f"py{sys.version_info[0]}.{sys.version_info[1]}-marshal{marshal.version}"
+        key = derived_key(source, digest, str(CACHE_FORMAT), tokenizers.__version__, python)
         return self.folder / f"{label}.f{CACHE_FORMAT}.{key}"
 
     def load(self, source: Path, label: str, digest: str | None) -> Any:
