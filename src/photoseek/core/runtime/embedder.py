@@ -157,9 +157,10 @@ class Embedder:
         choice = self.provider
         rel = path.relative_to(self.pack.root).as_posix()
         label, digest = f"{self.pack.id}-{path.parent.name}", self.pack.checksum(path)
+        text = path == self.pack.textual_path
         try:
             if choice.accelerated:
-                opts = self._options(threads, choice, text=path == self.pack.textual_path)
+                opts = self._options(threads, choice, text=text)
                 opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                 session = create(os.fspath(path), sess_options=opts, providers=list(choice.providers))
                 self._choice = running_device(choice, session.get_providers())
@@ -168,7 +169,7 @@ class Embedder:
                 session = self._derived(path, label, digest, threads, derive, create)
                 if session is not None:
                     return session, True
-            opts = self._options(threads, choice, text=path == self.pack.textual_path)
+            opts = self._options(threads, choice, text=text)
             return self.cache.open(path, label, digest, opts, list(choice.providers), create=create), False
         except Exception as e:  # onnxruntime raises its own exception types
             raise ModelPackError(
@@ -257,8 +258,9 @@ class Embedder:
 
     def load_text_quietly(self) -> None:
         """Load the tokenizer and the text model's session now if they are not there yet, ignoring a failure (the
-        next query loads them again and raises it). Both hold the GIL for tens of milliseconds (a CLIP tokenizer
-        ~60 ms): the desktop app does it on its query thread while the window is built, not under the first query."""
+        next query loads them again and raises it). Both hold the GIL (the session ~20-50 ms, longer the first time,
+        when its optimised copy is written): the desktop app does it on its query thread while the window is built,
+        not under the first query."""
         self._load_quietly(self._get_tokenizer)
         self._load_quietly(self._textual_session)
 

@@ -134,9 +134,6 @@ class QueryTokenizer:
     def encode_batch(self, texts: list[str]) -> list[Any]:
         return self._for(texts).encode_batch(texts)
 
-    def encode(self, text: str) -> Any:
-        return self._for([text]).encode(text)
-
     def _configured(self, tok: Any) -> Any:
         if self._truncation is not None:
             tok.enable_truncation(**self._truncation)

@@ -106,8 +106,9 @@ def derive_any_length(model: Path, folder: Path, probes: Sequence[np.ndarray], p
     copy = folder / "model.onnx"
     big = graph.ByteSize() > 1_800_000_000  # a protobuf file holds at most 2 GB: the weights go beside it
     onnx.save(graph, os.fspath(copy), save_as_external_data=big, location="model.onnx.data")
+    quantized = is_quantized(graph)
     del graph
-    verdict = verify_any_length(model, copy, probes, pad_id)
+    verdict = verify_any_length(model, copy, probes, pad_id, quantized=quantized)
     if not verdict.ok:
         log.info("%s: the text model keeps its fixed length: its any-length form %s", model, verdict.reason)
         return None
@@ -225,10 +226,11 @@ def _depends_on_length(a: np.ndarray, n: int) -> bool:
     return False
 
 
-def verify_any_length(fixed: Path, copy: Path, probes: Sequence[np.ndarray], pad_id: int) -> Verdict:
+def verify_any_length(fixed: Path, copy: Path, probes: Sequence[np.ndarray], pad_id: int, *,
+                      quantized: bool) -> Verdict:
     """Run the fixed model on the ``probes`` (ids padded to its length) and the any-length ``copy`` on the same
     ids, full length and cut after the end-of-text token (:func:`cut_width`; ``pad_id`` pads the probes), and
-    compare the unit embeddings."""
+    compare the unit embeddings (``quantized``: by the int8 rule, see :func:`is_quantized`)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -239,7 +241,6 @@ def verify_any_length(fixed: Path, copy: Path, probes: Sequence[np.ndarray], pad
         b = ort.InferenceSession(os.fspath(copy), sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as e:  # onnxruntime raises its own types: a copy that does not load is not used
         return Verdict(False, np.inf, np.inf, 0.0, f"does not load: {e}")
-    quantized = _is_quantized(copy)
     full_err = cut_err = 0.0
     cos = 1.0
     for row in probes:
@@ -278,8 +279,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-def _is_quantized(path: Path) -> bool:
-    import onnx
-
-    model = onnx.load(os.fspath(path), load_external_data=False)
+def is_quantized(model: Any) -> bool:
+    """Whether the ONNX ``model`` runs in int8: its activations are quantized per batch, so a cut run and a padded
+    one differ by more than rounding."""
     return any(node.op_type in ("DynamicQuantizeLinear", "MatMulInteger", "QLinearMatMul") for node in model.graph.node)
