@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from photoseek.core.storage import vector_index
 from photoseek.core.storage.catalog import Catalog, PhotoUpdate
+from photoseek.core.storage.mapped_index import MappedIndex
 from photoseek.core.storage.vector_index import SIDECAR_FORMAT, VectorIndex
 
 DIM = 8
@@ -224,3 +226,77 @@ def test_a_file_replaced_behind_a_view_is_rebuilt_before_the_first_change(tmp_pa
     other.save()
     vi.remove([ids[0]], cat.model_version(MODEL))
     assert vi.rebuilt and len(vi) == 12  # from the catalog: the other writer's 3 included, the removed one gone
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Indexes above 60 vectors count as large: viewed without USearch's key table, their sample saved beside them."""
+    monkeypatch.setattr(vector_index, "FLAT_MAX", 60)
+    monkeypatch.setattr(vector_index, "SAMPLE_SIZE", 25)
+
+
+def test_a_large_index_is_searched_without_its_key_table_and_builds_it_only_when_asked_by_key(tmp_path, cat, large):
+    rng = np.random.default_rng(5)
+    vecs = _unit(rng, 200)
+    ids, _ = _commit(cat, vecs)
+    writable = _index(tmp_path, cat)  # built from the catalog and saved, with its sample
+    meta = json.loads(writable.meta_path.read_text())
+    assert meta["sample"] is True and meta["flat"] is False and writable.sample_path.is_file()
+    cold = _index(tmp_path, cat, writable=False)
+    assert isinstance(cold._index, MappedIndex) and not cold._index.has_key_table
+    for q in vecs[:20]:  # the same answers as the index the desktop app holds in memory
+        assert [x.tolist() for x in cold.search(q, 10)] == [x.tolist() for x in writable.search(q, 10)]
+    np.testing.assert_array_equal(cold.sample(), writable.sample())  # the relevance cutoff judges alike
+    assert cold.sample().shape == (25, DIM)
+    assert not cold._index.has_key_table  # a text search needed none of it
+    np.testing.assert_array_equal(cold.get([ids[7]])[ids[7]], writable.get([ids[7]])[ids[7]])
+    assert cold._index.has_key_table
+    among = ids[::9]
+    assert [x.tolist() for x in cold.search_among(vecs[3], among, 5)] == [
+        x.tolist() for x in writable.search_among(vecs[3], among, 5)]
+
+
+def test_a_missing_or_stale_saved_sample_is_not_used(tmp_path, cat, large):
+    rng = np.random.default_rng(6)
+    ids, _ = _commit(cat, _unit(rng, 100))
+    writable = _index(tmp_path, cat)
+    old = writable.sample_path.read_bytes()
+    more, version = _commit(cat, _unit(rng, 10), start=100)
+    writable.add(more, _unit(rng, 10), version)
+    writable.save()
+    writable.sample_path.write_bytes(old)  # the previous version's sample: complete, but of other photos
+    cold = _index(tmp_path, cat, writable=False)
+    np.testing.assert_array_equal(cold.sample(), writable.sample())
+    writable.sample_path.unlink()
+    cold = _index(tmp_path, cat, writable=False)
+    np.testing.assert_array_equal(cold.sample(), writable.sample())
+
+
+def test_a_key_table_built_late_shows_the_version_that_was_opened(tmp_path, cat, large):
+    rng = np.random.default_rng(7)
+    ids, _ = _commit(cat, _unit(rng, 100))
+    _index(tmp_path, cat)
+    cold = _index(tmp_path, cat, writable=False)
+    writer = _index(tmp_path, cat)  # the desktop app adds photos and saves while the CLI holds its view
+    more, version = _commit(cat, _unit(rng, 10), start=100)
+    writer.add(more, _unit(rng, 10), version)
+    writer.save()
+    assert len(_index(tmp_path, cat, writable=False)) == 110
+    got = cold.get([ids[0], more[0]])  # the key table comes from the bytes the CLI searched, not the new file
+    assert set(got) == {ids[0]} and len(cold) == 100
+
+
+def test_a_large_index_saved_before_samples_gets_its_sample_at_the_next_save(tmp_path, cat, large):
+    ids, _ = _commit(cat, _unit(np.random.default_rng(8), 100))
+    first = _index(tmp_path, cat)
+    meta = json.loads(first.meta_path.read_text())
+    del meta["sample"]  # as an older PhotoSeek wrote it
+    first.meta_path.write_text(json.dumps(meta))
+    first.sample_path.unlink()
+    writer = _index(tmp_path, cat)
+    assert not writer.rebuilt and not writer.sample_path.exists()
+    writer.save()  # nothing changed: the index file stays, the sample is added
+    assert json.loads(writer.meta_path.read_text())["sample"] is True
+    cold = _index(tmp_path, cat, writable=False)
+    np.testing.assert_array_equal(cold.sample(), first.sample())
+    assert not cold._index.has_key_table and not cold.rebuilt

@@ -61,7 +61,7 @@ def write_flat(path: Path, keys: np.ndarray, rows: Callable[[np.ndarray], np.nda
     ``rows(keys)`` gives the vectors of some keys: they are fetched and written a chunk at a time, so saving
     does not hold a second copy of every vector in memory."""
     keys = np.ascontiguousarray(keys, dtype="<u8")
-    tmp = path.with_suffix(".flat.tmp")
+    tmp = path.with_name(path.name + ".tmp")
     dim = 0
     with open(tmp, "wb") as f:
         f.write(b"\0" * _HEADER.size)  # the header, once the dimension is known

@@ -9,12 +9,9 @@ index is rebuilt (it is only a cache).
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
-import random
-import sys
 import threading
 import time
 from pathlib import Path
@@ -25,36 +22,17 @@ import numpy as np
 from photoseek.core.storage.catalog import Catalog
 from photoseek.core.storage.disk import check_written, write_synced
 from photoseek.core.storage.flat_vectors import FLAT_MAX, FlatVectors, exact_top_k, top_scored, write_flat
+from photoseek.core.storage.mapped_index import MappedIndex, usearch_index
+from photoseek.core.storage.vector_sample import SAMPLE_SIZE, pick_sample, read_sample, write_sample
 
 log = logging.getLogger(__name__)
 
-SAMPLE_SIZE = 2048  # vectors a query's score distribution is estimated from (exact below this many photos)
 AMONG_CACHE_BYTES = 64 << 20  # the vectors of the last filtered set of photos kept for the next query (32k at 512-d)
 
-def _load_shared_cpp_runtime() -> None:
-    """usearch's extension links its own copy of the C++ runtime. When it is the first C++ code in the process,
-    importing onnxruntime afterwards crashes (SIGSEGV in std::codecvt during module init; usearch 2.26 with
-    onnxruntime 1.31 on Linux). It went unnoticed while Pillow's HEIF plugin happened to load first; a search that
-    no longer loads Pillow met it. Loading the shared runtime globally before usearch keeps the two apart."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libstdc++.so.6", mode=ctypes.RTLD_GLOBAL)
-        except OSError:  # no shared C++ runtime installed: nothing can clash with usearch's copy
-            pass
-
-
-def _usearch() -> Any:
-    """USearch's ``Index`` class, imported on first use: a small library's cold search reads the flat copy of its
-    vectors instead (:mod:`.flat_vectors`) and never pays for the import."""
-    _load_shared_cpp_runtime()
-    from usearch.index import Index
-
-    return Index
-
-
-# <model_id>.usearch.json: {format, model_id, dim, count, version, flat}; none before 1; 2: the index holds f16
-# vectors. ``flat`` (true when <model_id>.flat was written with it) needs no new format: a reader that ignores it
-# opens the index, and a writer that does not know it leaves it out, so the flat copy is not trusted.
+# <model_id>.usearch.json: {format, model_id, dim, count, version, flat, sample}; none before 1; 2: the index holds
+# f16 vectors. ``flat`` (true when <model_id>.flat was written with it) and ``sample`` (<model_id>.sample) need no
+# new format: a reader that ignores them opens the index, and a writer that does not know them leaves them out, so
+# the files they name are not trusted.
 SIDECAR_FORMAT = 2
 # HNSW graph: links per node and candidate-list sizes while building and searching. f16 halves memory and builds
 # several times faster than f32 in usearch 2.26 (exact search over f16 copies keeps recall@10 0.995 of f32's).
@@ -87,9 +65,12 @@ class VectorIndex:
         self.path = folder / f"{model_id}.usearch"
         self.meta_path = folder / f"{model_id}.usearch.json"
         self.flat_path = folder / f"{model_id}.flat"
+        self.sample_path = folder / f"{model_id}.sample"  # the cutoff's sample of a large index, in the flat format
         self._lock = threading.RLock()
-        self._index: Any = None  # a USearch Index, or the memory-mapped FlatVectors of a small read-only library
+        # a USearch Index, the saved file viewed (MappedIndex), or the FlatVectors of a small read-only library
+        self._index: Any = None
         self._viewing = False  # the saved file memory-mapped (read-only) rather than loaded
+        self._sample_saved = False  # the viewed file's sample is in sample_path
         self._version = -1
         self._dirty = False
         self._last_save = 0.0
@@ -100,7 +81,7 @@ class VectorIndex:
         self.open()
 
     def _new(self) -> Any:
-        return _usearch()(ndim=self.dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY,
+        return usearch_index()(ndim=self.dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY,
                           expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
 
     def __len__(self) -> int:
@@ -132,18 +113,20 @@ class VectorIndex:
             if flat is not None:
                 self._index, self._viewing, self._version, self._dirty = flat, True, want, False
                 return True
+        count = int(meta.get("count", -1))
         try:
             # memory-mapped even when writable: opening a million vectors is then a page-table update, not a 1 GB
-            # read; a writable index loads the file in full before its first change (_ensure_writable)
-            idx = _usearch().restore(os.fspath(self.path), view=True)
-        except Exception as e:  # usearch raises RuntimeError/ValueError on damaged files
+            # read; a writable index loads the file in full before its first change (_ensure_writable). Above
+            # FLAT_MAX the key table waits for a call by key (mapped_index): a search does not need it.
+            idx = MappedIndex.open(self.path, key_table=count <= FLAT_MAX, expansion_search=EXPANSION_SEARCH)
+        except Exception as e:  # usearch raises RuntimeError/ValueError on damaged files, mmap ValueError on empty
             log.warning("vector index %s unreadable (%s); rebuilding", self.path, e)
             return False
-        if idx is None or idx.ndim != self.dim or len(idx) != meta.get("count"):
+        if idx is None or idx.ndim != self.dim or len(idx) != count:
             return False
-        idx.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # a search-time setting (has a setter)
         self._index = idx
         self._viewing = True
+        self._sample_saved = bool(meta.get("sample"))
         self._version = want
         self._dirty = False
         return True
@@ -170,6 +153,7 @@ class VectorIndex:
         must not rewrite a large index each time. Skipping is safe: a stale file is rebuilt from the catalog.
         """
         with self._lock:
+            self._add_sample()
             if not self._dirty or time.monotonic() - self._last_save < min_interval_s:
                 return
             tmp = self.path.with_suffix(".usearch.tmp")
@@ -183,7 +167,7 @@ class VectorIndex:
                 check_written(tmp, self._index.serialized_length)
                 os.replace(tmp, self.path)
                 meta = {"format": SIDECAR_FORMAT, "model_id": self.model_id, "dim": self.dim, "count": len(self._index),
-                        "version": self._version, "flat": self._save_flat()}
+                        "version": self._version, "flat": self._save_flat(), "sample": self._save_sample()}
                 write_synced(tmp_meta, json.dumps(meta).encode())
                 os.replace(tmp_meta, self.meta_path)
                 self._dirty = False
@@ -192,7 +176,7 @@ class VectorIndex:
                 # usearch reports a failed write (a full disk) as RuntimeError. Nothing is lost: the catalog has
                 # every vector and the index is rebuilt from it on the next open.
                 log.warning("could not save vector index %s: %s", self.path, e)
-                for p in (tmp, tmp_meta, self.meta_path, self.flat_path):
+                for p in (tmp, tmp_meta, self.meta_path, self.flat_path, self.sample_path):
                     try:
                         p.unlink(missing_ok=True)
                     except OSError:
@@ -207,6 +191,34 @@ class VectorIndex:
         write_flat(self.flat_path, keys, lambda some: np.asarray(self._index.get(some), dtype=np.float32),
                    self._version)
         return True
+
+    def _save_sample(self) -> bool:
+        """Write the relevance cutoff's sample of a large index beside it: a process that views the file reads it
+        instead of building the key table to pick it (mapped_index). Whether it was written."""
+        n = len(self._index)
+        if n <= FLAT_MAX:
+            self.sample_path.unlink(missing_ok=True)
+            return False
+        write_sample(self.sample_path, self._index, SAMPLE_SIZE, self._version)
+        return True
+
+    def _add_sample(self) -> None:
+        """A large file viewed as it was saved by a version before samples: save its sample and say so in its
+        sidecar, unless another writer has replaced it since (otherwise every reader would pick it again)."""
+        if (self._dirty or not self.writable or self._sample_saved or not isinstance(self._index, MappedIndex)
+                or len(self._index) <= FLAT_MAX):
+            return
+        try:
+            meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
+            if meta.get("version") != self._version or meta.get("count") != len(self._index):
+                return  # replaced by another writer since it was opened
+            meta["sample"] = self._save_sample()
+            tmp_meta = self.meta_path.with_suffix(".json.tmp")
+            write_synced(tmp_meta, json.dumps(meta).encode())
+            os.replace(tmp_meta, self.meta_path)
+            self._sample_saved = meta["sample"]
+        except (OSError, ValueError) as e:  # nothing lost: readers pick the sample themselves
+            log.warning("could not save the sample of vector index %s: %s", self.path, e)
 
     def _everything(self) -> tuple[np.ndarray, np.ndarray]:
         """Every key and vector (float32), cached until the index changes: a small library is searched exactly."""
@@ -259,7 +271,7 @@ class VectorIndex:
         try:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
             same = meta.get("format") == SIDECAR_FORMAT and meta.get("version") == self._version
-            idx = _usearch().restore(os.fspath(self.path), view=False) if same else None
+            idx = usearch_index().restore(os.fspath(self.path), view=False) if same else None
         except Exception as e:  # unreadable now: the catalog has every vector
             log.warning("vector index %s cannot be loaded for writing (%s); rebuilding", self.path, e)
             idx = None
@@ -307,22 +319,20 @@ class VectorIndex:
                 out[int(key)] = near[:k]
         return out
 
-    def sample(self, size: int = SAMPLE_SIZE) -> np.ndarray:
-        """Up to ``size`` of the stored vectors, a fixed random choice ([n, dim]); the relevance cutoff judges a
-        query against them. Cached until the index changes."""
+    def sample(self, size: int | None = None) -> np.ndarray:
+        """Up to ``size`` (default :data:`SAMPLE_SIZE`) of the stored vectors, a fixed random choice ([n, dim]); the
+        relevance cutoff judges a query against them. Cached until the index changes."""
+        size = SAMPLE_SIZE if size is None else size
         with self._lock:
             n = len(self._index)
             key = (self._version, n, size)
             if self._sample is not None and self._sample[0] == key:
                 return self._sample[1]
-            if n == 0:
-                vecs = np.zeros((0, self.dim), dtype=np.float32)
-            else:
-                keys = np.asarray(self._index.keys, dtype=np.uint64)
-                if n > size:
-                    # the standard library's generator: numpy.random costs a cold search tens of milliseconds
-                    keys = keys[np.sort(np.fromiter(random.Random(n).sample(range(n), size), np.int64, size))]
-                vecs = np.asarray(self._index.get(keys), dtype=np.float32).reshape(len(keys), self.dim)
+            vecs = None
+            if self._sample_saved and size == SAMPLE_SIZE and isinstance(self._index, MappedIndex):
+                vecs = read_sample(self.sample_path, self.dim, min(n, size), self._version)  # as saved with the file
+            if vecs is None:
+                vecs = pick_sample(self._index, size)[1] if n else np.zeros((0, self.dim), dtype=np.float32)
             self._sample = (key, vecs)
             return vecs
 

@@ -1,0 +1,47 @@
+"""The relevance cutoff's sample of a library's vectors: a fixed random choice of them, the same in every process.
+
+A query's scores against the sample estimate how it scores against the whole library (:mod:`photoseek.core.cutoff`).
+The choice depends only on the index's keys, in the index's own order, and their count. The vector index saves the
+sample of a large library beside it (``<model_id>.sample``, in the format of :mod:`.flat_vectors`, stamped with the
+catalog version) whenever it saves the index, so a process that views the file reads 2048 rows instead of building
+USearch's key table to pick them (see :mod:`.mapped_index`).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from photoseek.core.storage.flat_vectors import FlatVectors, write_flat
+
+SAMPLE_SIZE = 2048  # vectors a query's score distribution is estimated from (exact below this many photos)
+
+
+def sample_keys(keys: np.ndarray, size: int) -> np.ndarray:
+    """The keys of the sample: ``size`` of ``keys`` chosen by a generator seeded with their count, in their order."""
+    n = len(keys)
+    if n <= size:
+        return keys
+    # the standard library's generator: numpy.random costs a cold search tens of milliseconds
+    return keys[np.sort(np.fromiter(random.Random(n).sample(range(n), size), np.int64, size))]
+
+
+def pick_sample(index: Any, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, float32 vectors) of the sample of ``index`` (anything with USearch's ``keys`` and ``get``)."""
+    keys = sample_keys(np.asarray(index.keys, dtype=np.uint64), size)
+    return keys, np.asarray(index.get(keys), dtype=np.float32).reshape(len(keys), -1)
+
+
+def write_sample(path: Path, index: Any, size: int, version: int) -> None:
+    """Save the sample of ``index`` atomically, stamped with catalog ``version``."""
+    keys, vecs = pick_sample(index, size)
+    write_flat(path, keys, lambda _: vecs, version, chunk=len(keys))
+
+
+def read_sample(path: Path, dim: int, count: int, version: int) -> np.ndarray | None:
+    """The saved sample's vectors ([count, dim] float32) when the file holds that many at ``version``, else None."""
+    flat = FlatVectors.open(path, dim, count, version)
+    return None if flat is None else np.array(flat.vectors())
