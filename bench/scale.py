@@ -75,9 +75,15 @@ def build(home: Path, n: int, dim: int, model_id: str, pack: Path, files: bool) 
     stamp_path = home / "scale-stamp.json"
     if stamp_path.is_file() and json.loads(stamp_path.read_text()) == {**stamp, **graph}:
         print(f"  reusing {home}")
-        cat = Catalog(home / "catalog.sqlite")
-        VectorIndex(home / "index", model_id, dim, cat).save()  # adds what older versions did not save (a sample)
-        cat.close()
+        if n > vx.FLAT_MAX and not (home / "index" / f"{model_id}.sample").is_file():
+            cat = Catalog(home / "catalog.sqlite")  # saved before samples were: the app's next save adds one
+            try:
+                vi = VectorIndex(home / "index", model_id, dim, cat)
+                assert not vi.rebuilt, "the library's index did not match its catalog"
+                vi.save()
+                print(f"  added the relevance sample ({vi.sample_path.name})")
+            finally:
+                cat.close()
         return
     if stamp_path.is_file() and {k: v for k, v in json.loads(stamp_path.read_text()).items() if k in stamp} == stamp:
         for p in (home / "index").glob("*"):  # same library, other graph parameters: rebuild the index only

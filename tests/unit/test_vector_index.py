@@ -241,7 +241,7 @@ def test_a_large_index_is_searched_without_its_key_table_and_builds_it_only_when
     ids, _ = _commit(cat, vecs)
     writable = _index(tmp_path, cat)  # built from the catalog and saved, with its sample
     meta = json.loads(writable.meta_path.read_text())
-    assert meta["sample"] is True and meta["flat"] is False and writable.sample_path.is_file()
+    assert meta["flat"] is False and writable.sample_path.is_file()
     cold = _index(tmp_path, cat, writable=False)
     assert isinstance(cold._index, MappedIndex) and not cold._index.has_key_table
     for q in vecs[:20]:  # the same answers as the index the desktop app holds in memory
@@ -289,14 +289,26 @@ def test_a_key_table_built_late_shows_the_version_that_was_opened(tmp_path, cat,
 def test_a_large_index_saved_before_samples_gets_its_sample_at_the_next_save(tmp_path, cat, large):
     ids, _ = _commit(cat, _unit(np.random.default_rng(8), 100))
     first = _index(tmp_path, cat)
-    meta = json.loads(first.meta_path.read_text())
-    del meta["sample"]  # as an older PhotoSeek wrote it
-    first.meta_path.write_text(json.dumps(meta))
-    first.sample_path.unlink()
+    first.sample_path.unlink()  # as an older PhotoSeek saved it
     writer = _index(tmp_path, cat)
     assert not writer.rebuilt and not writer.sample_path.exists()
+    before = writer.path.stat().st_mtime_ns
     writer.save()  # nothing changed: the index file stays, the sample is added
-    assert json.loads(writer.meta_path.read_text())["sample"] is True
+    assert writer.sample_path.is_file() and writer.path.stat().st_mtime_ns == before
     cold = _index(tmp_path, cat, writable=False)
     np.testing.assert_array_equal(cold.sample(), first.sample())
     assert not cold._index.has_key_table and not cold.rebuilt
+
+
+def test_every_process_judges_against_the_same_sample_after_removals(tmp_path, cat, large):
+    ids, _ = _commit(cat, _unit(np.random.default_rng(9), 150))
+    writer = _index(tmp_path, cat)
+    writer.add(ids[:3], _unit(np.random.default_rng(10), 3), cat.model_version(MODEL))  # loads it in full
+    writer.remove(ids[::4], cat.model_version(MODEL))  # the desktop app forgets deleted photos, then saves
+    writer.save()
+    with_file = _index(tmp_path, cat, writable=False)
+    np.testing.assert_array_equal(with_file.sample(), writer.sample())
+    writer.sample_path.unlink()  # no saved sample: picked from the view's keys, listed in another order
+    picked = _index(tmp_path, cat, writable=False)
+    np.testing.assert_array_equal(picked.sample(), writer.sample())
+    assert picked._index.has_key_table

@@ -7,8 +7,10 @@ saved beside the index (the vector index's ``<model_id>.sample``). So a large in
 and the first call that asks by key (a folder's photos scored exactly, the cosine of a word match, "find similar"
 of a library photo, duplicates) views the same mapping a second time with it.
 
-Both views read one ``mmap`` of the file, taken when it was opened: they show the same version even when a writer
-has replaced the file since.
+Both views read one ``mmap`` of the file, taken when it was opened: on POSIX systems they show the same version
+even when a writer has replaced the file since (on Windows a mapped file cannot be replaced: the writer's save
+fails and the index is rebuilt from the catalog at the next open, as with USearch's own mapping). Once the keyed
+view exists it answers searches too, and the first view is let go.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 def _load_shared_cpp_runtime() -> None:
@@ -47,7 +51,7 @@ class MappedIndex:
 
     def __init__(self, buffer: mmap.mmap, meta: dict[str, Any], view: Any, *, keyed: bool,
                  expansion_search: int) -> None:
-        self._buffer = buffer  # outlives both views: they point into it
+        self._buffer = buffer  # to view it again, with the key table
         self._meta = meta
         self._view = view
         self._keyed: Any = view if keyed else None
@@ -74,6 +78,7 @@ class MappedIndex:
                                enable_key_lookups=key_table)
         view.view(memoryview(buffer))
         view.expansion_search = expansion_search
+        view.photoseek_buffer = buffer  # the mapping lives as long as the view that points into it
         return view
 
     @property
@@ -86,7 +91,7 @@ class MappedIndex:
                 keyed = self._view_of(self._buffer, self._meta, True, self._expansion_search)
                 if len(keyed) != len(self._view):  # the same bytes: cannot differ unless USearch changed its mind
                     raise RuntimeError("the index's key table disagrees with its graph")
-                self._keyed = keyed
+                self._keyed = self._view = keyed  # the same graph: one view is enough from now on
             return self._keyed
 
     def __len__(self) -> int:
@@ -96,8 +101,8 @@ class MappedIndex:
         return self._view.search(vectors, count, **kwargs)
 
     @property
-    def keys(self) -> Any:
-        return self._by_key().keys
+    def keys(self) -> np.ndarray:
+        return np.asarray(self._by_key().keys, dtype=np.uint64)  # a copy: USearch's key list reads the mapping
 
     def get(self, keys: Any) -> Any:
         return self._by_key().get(keys)

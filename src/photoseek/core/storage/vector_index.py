@@ -29,10 +29,9 @@ log = logging.getLogger(__name__)
 
 AMONG_CACHE_BYTES = 64 << 20  # the vectors of the last filtered set of photos kept for the next query (32k at 512-d)
 
-# <model_id>.usearch.json: {format, model_id, dim, count, version, flat, sample}; none before 1; 2: the index holds
-# f16 vectors. ``flat`` (true when <model_id>.flat was written with it) and ``sample`` (<model_id>.sample) need no
-# new format: a reader that ignores them opens the index, and a writer that does not know them leaves them out, so
-# the files they name are not trusted.
+# <model_id>.usearch.json: {format, model_id, dim, count, version, flat}; none before 1; 2: the index holds f16
+# vectors. ``flat`` (true when <model_id>.flat was written with it) needs no new format: a reader that ignores it
+# opens the index, and a writer that does not know it leaves it out, so the flat copy is not trusted.
 SIDECAR_FORMAT = 2
 # HNSW graph: links per node and candidate-list sizes while building and searching. f16 halves memory and builds
 # several times faster than f32 in usearch 2.26 (exact search over f16 copies keeps recall@10 0.995 of f32's).
@@ -70,7 +69,7 @@ class VectorIndex:
         # a USearch Index, the saved file viewed (MappedIndex), or the FlatVectors of a small read-only library
         self._index: Any = None
         self._viewing = False  # the saved file memory-mapped (read-only) rather than loaded
-        self._sample_saved = False  # the viewed file's sample is in sample_path
+        self._sample_checked = False  # a writer has made sure the viewed file's sample is saved beside it
         self._version = -1
         self._dirty = False
         self._last_save = 0.0
@@ -126,7 +125,7 @@ class VectorIndex:
             return False
         self._index = idx
         self._viewing = True
-        self._sample_saved = bool(meta.get("sample"))
+        self._sample_checked = False
         self._version = want
         self._dirty = False
         return True
@@ -167,7 +166,8 @@ class VectorIndex:
                 check_written(tmp, self._index.serialized_length)
                 os.replace(tmp, self.path)
                 meta = {"format": SIDECAR_FORMAT, "model_id": self.model_id, "dim": self.dim, "count": len(self._index),
-                        "version": self._version, "flat": self._save_flat(), "sample": self._save_sample()}
+                        "version": self._version, "flat": self._save_flat()}
+                self._save_sample()
                 write_synced(tmp_meta, json.dumps(meta).encode())
                 os.replace(tmp_meta, self.meta_path)
                 self._dirty = False
@@ -192,33 +192,27 @@ class VectorIndex:
                    self._version)
         return True
 
-    def _save_sample(self) -> bool:
+    def _save_sample(self) -> None:
         """Write the relevance cutoff's sample of a large index beside it: a process that views the file reads it
-        instead of building the key table to pick it (mapped_index). Whether it was written."""
-        n = len(self._index)
-        if n <= FLAT_MAX:
+        instead of building the key table to pick it (mapped_index). The file carries the catalog version it was
+        picked at: a reader checks it, so it needs no word in the sidecar."""
+        if len(self._index) <= FLAT_MAX:
             self.sample_path.unlink(missing_ok=True)
-            return False
+            return
         write_sample(self.sample_path, self._index, SAMPLE_SIZE, self._version)
-        return True
 
     def _add_sample(self) -> None:
-        """A large file viewed as it was saved by a version before samples: save its sample and say so in its
-        sidecar, unless another writer has replaced it since (otherwise every reader would pick it again)."""
-        if (self._dirty or not self.writable or self._sample_saved or not isinstance(self._index, MappedIndex)
+        """A large file viewed as a version before samples saved it: save its sample now (once per open), or every
+        reader would build the key table to pick it again."""
+        if (self._dirty or not self.writable or self._sample_checked or not isinstance(self._index, MappedIndex)
                 or len(self._index) <= FLAT_MAX):
             return
-        try:
-            meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
-            if meta.get("version") != self._version or meta.get("count") != len(self._index):
-                return  # replaced by another writer since it was opened
-            meta["sample"] = self._save_sample()
-            tmp_meta = self.meta_path.with_suffix(".json.tmp")
-            write_synced(tmp_meta, json.dumps(meta).encode())
-            os.replace(tmp_meta, self.meta_path)
-            self._sample_saved = meta["sample"]
-        except (OSError, ValueError) as e:  # nothing lost: readers pick the sample themselves
-            log.warning("could not save the sample of vector index %s: %s", self.path, e)
+        self._sample_checked = True
+        if read_sample(self.sample_path, self.dim, SAMPLE_SIZE, self._version) is None:
+            try:
+                self._save_sample()
+            except OSError as e:  # nothing lost: readers pick the sample themselves
+                log.warning("could not save the sample of vector index %s: %s", self.path, e)
 
     def _everything(self) -> tuple[np.ndarray, np.ndarray]:
         """Every key and vector (float32), cached until the index changes: a small library is searched exactly."""
@@ -329,7 +323,7 @@ class VectorIndex:
             if self._sample is not None and self._sample[0] == key:
                 return self._sample[1]
             vecs = None
-            if self._sample_saved and size == SAMPLE_SIZE and isinstance(self._index, MappedIndex):
+            if size == SAMPLE_SIZE and n > FLAT_MAX and isinstance(self._index, MappedIndex):
                 vecs = read_sample(self.sample_path, self.dim, min(n, size), self._version)  # as saved with the file
             if vecs is None:
                 vecs = pick_sample(self._index, size)[1] if n else np.zeros((0, self.dim), dtype=np.float32)

@@ -1,7 +1,7 @@
 """The relevance cutoff's sample of a library's vectors: a fixed random choice of them, the same in every process.
 
 A query's scores against the sample estimate how it scores against the whole library (:mod:`photoseek.core.cutoff`).
-The choice depends only on the index's keys, in the index's own order, and their count. The vector index saves the
+The choice depends only on the index's keys. The vector index saves the
 sample of a large library beside it (``<model_id>.sample``, in the format of :mod:`.flat_vectors`, stamped with the
 catalog version) whenever it saves the index, so a process that views the file reads 2048 rows instead of building
 USearch's key table to pick them (see :mod:`.mapped_index`).
@@ -21,7 +21,10 @@ SAMPLE_SIZE = 2048  # vectors a query's score distribution is estimated from (ex
 
 
 def sample_keys(keys: np.ndarray, size: int) -> np.ndarray:
-    """The keys of the sample: ``size`` of ``keys`` chosen by a generator seeded with their count, in their order."""
+    """The keys of the sample: ``size`` of ``keys`` chosen by a generator seeded with their count, in key order
+    (an index lists its keys in an order that changes with its history: after removals, a loaded index and a view
+    of its saved file list them differently)."""
+    keys = np.sort(keys)
     n = len(keys)
     if n <= size:
         return keys
