@@ -168,16 +168,32 @@ open_s = time.perf_counter() - t
 assert not vi.rebuilt
 qs = {QUERIES!r}
 lib.search("warm up the text model")
-lat, narrow = [], []
+parts = {{}}  # stage -> seconds within the current query
+def timed(obj, name, stage):
+    f = getattr(obj, name)
+    def call(*a, **k):
+        t0 = time.perf_counter()
+        try:
+            return f(*a, **k)
+        finally:
+            parts[stage] = parts.get(stage, 0.0) + time.perf_counter() - t0
+    setattr(obj, name, call)
+timed(emb, "embed_texts", "text model"); timed(lib.vindex, "search", "graph")
+timed(lib.catalog, "filter_ids", "catalog rows"); timed(lib.catalog, "photos", "catalog rows")
+lat, narrow, stages = [], [], {{}}
 for i in range(40):
+    parts.clear()
     t = time.perf_counter(); lib.search(qs[i % len(qs)] + " " + str(i), limit=50); lat.append(time.perf_counter() - t)
+    for k, v in parts.items():
+        stages.setdefault(k, []).append(v)
 for i in range(12):
     t = time.perf_counter(); hits = lib.search(qs[i], limit=50, folder={folder!r})
     narrow.append(time.perf_counter() - t)
     assert hits and all(h.photo.path.startswith({folder!r}) for h in hits)
 t = time.perf_counter(); st = lib.status(); status_s = time.perf_counter() - t
 lat.sort()
-print(json.dumps({{"p50": statistics.median(lat), "p95": lat[int(len(lat) * 0.95) - 1],
+stages = {{k: [statistics.median(v), sorted(v)[int(len(v) * 0.95) - 1]] for k, v in stages.items()}}
+print(json.dumps({{"p50": statistics.median(lat), "p95": lat[int(len(lat) * 0.95) - 1], "stages": stages,
                   "narrow": statistics.median(narrow), "status": status_s, "open": open_s, "photos": st.photos,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
@@ -335,6 +351,8 @@ def main() -> int:
             print(f"  {'  (Python + Qt + PhotoSeek imports before it)':<46} {g['imports']:10.3f} s")
         line("text query p50 (in process)", q["p50"] * 1000, 30, "ms")
         line("text query p95 (in process)", q["p95"] * 1000, 30, "ms")
+        for stage, (p50, p95) in q["stages"].items():
+            print(f"  {'  of which ' + stage + ', p50 / p95':<46} {p50 * 1000:6.1f} / {p95 * 1000:.1f} ms")
         line("folder filter keeping 1% (p50, whole query)", q["narrow"] * 1000, 100, "ms")
         print(f"  {'  of which the filter (over an unfiltered query)':<46} {(q['narrow'] - q['p50']) * 1000:10.1f} ms")
         line("status (in process)", q["status"], 1.0, "s")
