@@ -62,6 +62,22 @@ def make_photos(folder: Path, count: int) -> list[Path]:
     return sorted(folder.glob("*.jpg"))[:count]
 
 
+def exactly(paths: list[Path]) -> Path:
+    """A folder holding just ``paths`` (hard links, made once): `photoseek index` must see the photos the other
+    rates were measured on, not every photo a larger ``--count`` once cached."""
+    folder = paths[0].parent.with_name(f"{paths[0].parent.name}-{len(paths)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in paths:
+        if not (folder / p.name).exists():
+            try:
+                os.link(p, folder / p.name)
+            except OSError:  # another file system, or no hard links: a copy
+                shutil.copyfile(p, folder / p.name)
+    for extra in set(folder.iterdir()) - {folder / p.name for p in paths}:
+        extra.unlink()
+    return folder
+
+
 def model_rate(emb: Embedder, pixels: np.ndarray, batch: int, seconds: float = 8.0) -> tuple[float, float]:
     """(images/s, CPU ms per image over all of the process's threads) of the image model alone."""
     emb.embed_pixels(pixels[:batch])  # session + warm-up
@@ -145,7 +161,7 @@ def main() -> int:
         m, m_cpu = model_rate(emb, pixels, batch)
         d1, d_cpu, h1 = decode_rate(paths, emb)
         ceiling = 1.0 / (1.0 / m + 1.0 / (d1 * cores))
-        rate, rss, report, o_cpu = ours(paths[0].parent, pack, a.scratch)
+        rate, rss, report, o_cpu = ours(exactly(paths), pack, a.scratch)
         load = (load + os.getloadavg()[0]) / 2
         print(f"\nrun {r + 1} (load average {load:.1f} over the run; other programs' load makes every rate here vary)")
         print(f"  model alone     {m:7.1f} images/s ({cores} threads, batch {batch}), {m_cpu:5.1f} CPU ms per image")
