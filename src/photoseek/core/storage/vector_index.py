@@ -74,7 +74,7 @@ class VectorIndex:
         self._dirty = False
         self._last_save = 0.0
         self.rebuilt = False
-        self._sample: tuple[tuple[int, int, int], np.ndarray] | None = None
+        self._sample: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = None  # (key, keys, vecs)
         self._every: tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None = None
         self._among: tuple[tuple[int, int, int, int], np.ndarray, np.ndarray] | None = None
         self.open()
@@ -199,7 +199,7 @@ class VectorIndex:
         if len(self._index) <= FLAT_MAX:
             self.sample_path.unlink(missing_ok=True)
             return
-        write_sample(self.sample_path, self._index, SAMPLE_SIZE, self._version)
+        write_sample(self.sample_path, *self._picked(SAMPLE_SIZE), self._version)
 
     def _add_sample(self) -> None:
         """A large file viewed as a version before samples saved it: save its sample now (once per open), or every
@@ -316,19 +316,22 @@ class VectorIndex:
     def sample(self, size: int | None = None) -> np.ndarray:
         """Up to ``size`` (default :data:`SAMPLE_SIZE`) of the stored vectors, a fixed random choice ([n, dim]); the
         relevance cutoff judges a query against them. Cached until the index changes."""
-        size = SAMPLE_SIZE if size is None else size
+        return self._picked(SAMPLE_SIZE if size is None else size)[1]
+
+    def _picked(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(keys, vectors) of the sample: as saved beside a viewed large file, else chosen now; cached."""
         with self._lock:
             n = len(self._index)
             key = (self._version, n, size)
             if self._sample is not None and self._sample[0] == key:
-                return self._sample[1]
-            vecs = None
+                return self._sample[1], self._sample[2]
+            got = None
             if size == SAMPLE_SIZE and n > FLAT_MAX and isinstance(self._index, MappedIndex):
-                vecs = read_sample(self.sample_path, self.dim, min(n, size), self._version)  # as saved with the file
-            if vecs is None:
-                vecs = pick_sample(self._index, size)[1] if n else np.zeros((0, self.dim), dtype=np.float32)
-            self._sample = (key, vecs)
-            return vecs
+                got = read_sample(self.sample_path, self.dim, min(n, size), self._version)
+            if got is None:
+                got = pick_sample(self._index, size) if n else (np.zeros(0, np.uint64), np.zeros((0, self.dim), np.float32))
+            self._sample = (key, *got)
+            return got
 
     def search_among(self, query: np.ndarray, ids: list[int], k: int, chunk: int = 8192
                      ) -> tuple[np.ndarray, np.ndarray]:

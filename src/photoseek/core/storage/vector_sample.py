@@ -38,13 +38,12 @@ def pick_sample(index: Any, size: int) -> tuple[np.ndarray, np.ndarray]:
     return keys, np.asarray(index.get(keys), dtype=np.float32).reshape(len(keys), -1)
 
 
-def write_sample(path: Path, index: Any, size: int, version: int) -> None:
-    """Save the sample of ``index`` atomically, stamped with catalog ``version``."""
-    keys, vecs = pick_sample(index, size)
-    write_flat(path, keys, lambda _: vecs, version, chunk=len(keys))
+def write_sample(path: Path, keys: np.ndarray, vectors: np.ndarray, version: int) -> None:
+    """Save a sample (its keys and float32 vectors) atomically, stamped with catalog ``version``."""
+    write_flat(path, keys, lambda _: vectors, version, chunk=max(1, len(keys)))
 
 
-def read_sample(path: Path, dim: int, count: int, version: int) -> np.ndarray | None:
-    """The saved sample's vectors ([count, dim] float32) when the file holds that many at ``version``, else None."""
+def read_sample(path: Path, dim: int, count: int, version: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The saved sample's (keys, vectors [count, dim] float32) when the file holds that many at ``version``."""
     flat = FlatVectors.open(path, dim, count, version)
-    return None if flat is None else np.array(flat.vectors())
+    return None if flat is None else (np.array(flat.keys), np.array(flat.vectors()))
