@@ -5,7 +5,10 @@
 Photos: real-size 12 MP JPEGs made from the photos in bench/photos (upscaled to 4000x3000 with sensor-like noise,
 quality 92, about 3-5 MB each), cached in bench/out/photos-12mp/.
 
-- model alone: the pack's image model on preprocessed batches (the pipeline's batch size and thread count);
+- model alone: the pack's image model on preprocessed batches (the pipeline's batch size and thread count), two
+  ways: as one call spread over all the cores (how the issue that set the goal measured it), and as `photoseek
+  index` runs it (one call per core at once, each on one thread, which is faster for int8 models). The ceiling and
+  our fraction of it are printed for both; the verdict uses the faster one, the stricter test;
 - decode: Pillow draft decode + preprocessing on one core, times the cores; the content hash our pipeline also
   computes (a photo's identity) is timed on its own and shown, but not counted in the ceiling;
 - ceiling: one image costs 1/model + 1/decode seconds of the whole machine when both share all cores, so
@@ -23,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -79,13 +83,24 @@ def exactly(paths: list[Path]) -> Path:
 
 
 def model_rate(emb: Embedder, pixels: np.ndarray, batch: int, seconds: float = 8.0) -> tuple[float, float]:
-    """(images/s, CPU ms per image over all of the process's threads) of the image model alone."""
-    emb.embed_pixels(pixels[:batch])  # session + warm-up
-    done, start, cpu = 0, time.perf_counter(), time.process_time()
-    while time.perf_counter() - start < seconds:
-        emb.embed_pixels(pixels[:batch])
-        done += batch
-    return done / (time.perf_counter() - start), (time.process_time() - cpu) * 1000 / done
+    """(images/s, CPU ms per image over all of the process's threads) of the image model alone, called as the
+    pipeline calls it: from ``emb.image_callers`` threads at once, each on its slice of a batch."""
+    part = -(-batch // emb.image_callers)
+    emb.embed_pixels(pixels[:part])  # session + warm-up
+    done = [0] * emb.image_callers
+    start, cpu = time.perf_counter(), time.process_time()
+
+    def call(i: int) -> None:
+        while time.perf_counter() - start < seconds:
+            emb.embed_pixels(pixels[:part])
+            done[i] += part
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(emb.image_callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.perf_counter() - start), (time.process_time() - cpu) * 1000 / sum(done)
 
 
 def decode_rate(paths: list[Path], emb: Embedder) -> tuple[float, float, float]:
@@ -99,6 +114,36 @@ def decode_rate(paths: list[Path], emb: Embedder) -> tuple[float, float, float]:
     for p in paths:
         content_hash(p)
     return dec, dec_cpu, len(paths) / (time.perf_counter() - start)
+
+
+class HighWaterMark:
+    """The peak resident memory of a child process, read from its /proc status while it runs.
+
+    Not the child's ``ru_maxrss``: Linux carries that across exec, and a child that subprocess starts with vfork
+    borrows this process's memory until it execs, so ``ru_maxrss`` reported this benchmark's own peak (the model it
+    measured alone) whenever that was the larger. VmHWM belongs to the child's own address space."""
+
+    def __init__(self, pid: int, every_s: float = 0.02) -> None:
+        self.peak_mb = 0.0
+        self._status = Path(f"/proc/{pid}/status")
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, args=(every_s,), daemon=True)
+        self._thread.start()
+
+    def _poll(self, every_s: float) -> None:
+        while not self._done.is_set():
+            try:
+                text = self._status.read_text()
+            except OSError:  # exited
+                return
+            m = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
+            if m:
+                self.peak_mb = max(self.peak_mb, int(m.group(1)) / 1024)
+            self._done.wait(every_s)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def ours(folder: Path, pack: ModelPack, scratch: Path) -> tuple[float, float, str, float]:
@@ -121,7 +166,9 @@ def ours(folder: Path, pack: ModelPack, scratch: Path) -> tuple[float, float, st
                        capture_output=True)
         proc = subprocess.Popen([str(exe), "--model", str(pack.root), "index", "-q", "--no-text"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
+        hwm = HighWaterMark(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
+        hwm.stop()
         out = proc.stdout.read() if proc.stdout else ""
         if status != 0:
             raise RuntimeError(f"photoseek index failed: {proc.stderr.read() if proc.stderr else ''}")
@@ -130,7 +177,7 @@ def ours(folder: Path, pack: ModelPack, scratch: Path) -> tuple[float, float, st
             raise RuntimeError(f"unexpected report: {out}")
         n = int(m.group(1))
         cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000 / max(1, n)
-        return n / float(m.group(2)), usage.ru_maxrss / 1024, out.strip(), cpu_ms
+        return n / float(m.group(2)), hwm.peak_mb, out.strip(), cpu_ms
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -151,7 +198,8 @@ def main() -> int:
     print(f"model pack: {pack.id} ({pack.embed_dim}-d, input {pack.preprocess.size}); {len(paths)} JPEGs "
           f"{SIZE_12MP[0]}x{SIZE_12MP[1]}, {mb:.1f} MB each; {cores} cores; batch {batch}; "
           f"load average {os.getloadavg()[0]:.1f}")
-    emb = Embedder(pack, threads=cores)
+    emb = Embedder(pack, threads=cores, split_images=True)  # as `photoseek index` runs it
+    whole = Embedder(pack, threads=cores)  # one call on every core
     pixels = np.stack([emb.preprocess(decode(p, min_side=pack.preprocess.min_side).image) for p in paths[:batch]])
     for p in paths:
         p.read_bytes()  # same page-cache state for every measurement
@@ -159,23 +207,30 @@ def main() -> int:
     for r in range(a.repeat):
         load = os.getloadavg()[0]
         m, m_cpu = model_rate(emb, pixels, batch)
+        m1, m1_cpu = model_rate(whole, pixels, batch) if whole.image_callers != emb.image_callers else (m, m_cpu)
         d1, d_cpu, h1 = decode_rate(paths, emb)
         ceiling = 1.0 / (1.0 / m + 1.0 / (d1 * cores))
+        ceiling1 = 1.0 / (1.0 / m1 + 1.0 / (d1 * cores))
         rate, rss, report, o_cpu = ours(exactly(paths), pack, a.scratch)
         load = (load + os.getloadavg()[0]) / 2
         print(f"\nrun {r + 1} (load average {load:.1f} over the run; other programs' load makes every rate here vary)")
-        print(f"  model alone     {m:7.1f} images/s ({cores} threads, batch {batch}), {m_cpu:5.1f} CPU ms per image")
+        print(f"  model alone     {m:7.1f} images/s ({emb.image_callers} calls at once on {cores} cores, batch {batch}, "
+              f"as `photoseek index` runs it), {m_cpu:5.1f} CPU ms per image")
+        print(f"  ... one call    {m1:7.1f} images/s ({cores} threads, batch {batch}: how the goal was set), "
+              f"{m1_cpu:5.1f} CPU ms per image")
         print(f"  decode          {d1:7.1f} images/s per core (draft decode + preprocess), x{cores} cores, "
               f"{d_cpu:5.1f} CPU ms per image")
         print(f"  content hash    {h1:7.1f} images/s per core (not counted in the ceiling)")
-        print(f"  ceiling         {ceiling:7.1f} images/s = 1 / (1/{m:.1f} + 1/{d1 * cores:.1f})")
+        print(f"  ceiling         {ceiling:7.1f} images/s = 1 / (1/{m:.1f} + 1/{d1 * cores:.1f})"
+              f"   (with one call: {ceiling1:.1f} = 1 / (1/{m1:.1f} + 1/{d1 * cores:.1f}))")
         print(f"  ours            {rate:7.1f} images/s  ({report})")
         # load-independent: the CPU that model + decode need per photo against what our whole process spent
         share = (m_cpu + d_cpu) / o_cpu
         print(f"  ours CPU        {o_cpu:7.1f} CPU ms per image (whole process); model + decode are {share:.2f} of it")
         print(f"  peak RSS        {rss:7.0f} MB (the `photoseek index` process)")
         verdict = "ok" if rate / ceiling >= 0.9 else f"MISSED by {0.9 - rate / ceiling:.2f}"
-        print(f"  ours / ceiling  {rate / ceiling:7.2f}  (goal >= 0.90: {verdict})")
+        print(f"  ours / ceiling  {rate / ceiling:7.2f}  (goal >= 0.90: {verdict}); against the one-call ceiling "
+              f"{rate / ceiling1:.2f}")
         runs.append((load, rate / ceiling, share))
     if len(runs) > 1:
         ratios = sorted(x[1] for x in runs)

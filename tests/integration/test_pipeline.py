@@ -13,7 +13,7 @@ import pytest
 from photoseek.core.errors import ModelPackError
 from photoseek.core.indexing import pipeline
 from photoseek.core.library import Library
-from photoseek.core.runtime.priority import DECODER_STEP, NICE_STEP, background_nice
+from photoseek.core.runtime.priority import DECODER_STEP, NICE_STEP, background_nice, usable_cores
 from tiny_pack import build_tiny_pack
 
 COLOURS = ["red", "green", "blue", "yellow"]
@@ -143,3 +143,74 @@ def test_photoseek_watch_which_answers_searches_keeps_its_decoders_at_normal_pri
         with pytest.raises(RuntimeError, match="stop"):
             watch_cmd.run(lib, p.parse_args([]), serve=True)
         assert served == [False]
+
+
+def _model_calls(monkeypatch, lib: Library) -> tuple[list[int], int]:  # noqa: ANN001
+    """Index and return the size of each image-model call and the most calls that ran at once."""
+    sizes: list[int] = []
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real = lib.embedder.embed_pixels
+
+    def embed(pixels):  # noqa: ANN001, ANN202
+        with lock:
+            sizes.append(len(pixels))
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            threading.Event().wait(0.1)  # long enough for a second caller to start, if there is one
+            return real(pixels)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(lib.embedder, "embed_pixels", embed)
+    assert lib.index().embedded == 10
+    return sizes, most[0]
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="needs 2 cores")
+def test_a_headless_run_calls_the_model_from_each_core_with_a_slice_of_the_batch(home: Path, pics: Path,
+                                                                                monkeypatch) -> None:  # noqa: ANN001
+    """`photoseek index` on 2 cores: two calls at once, each on one thread and half a batch (one call on two
+    threads waits at a barrier after every operator), and every vector still lands on its own photo."""
+    with Library(home, threads=2) as lib:
+        lib.add_folder(pics)
+        assert lib.embedder.image_callers == 2
+        sizes, most = _model_calls(monkeypatch, lib)
+        assert most == 2
+        assert sorted(sizes) == [1, 1, 4, 4]  # batches of 8 and 2, each in two slices: what is held stays a batch
+        assert lib.embedder._visual.get_session_options().intra_op_num_threads == 1
+        for colour in COLOURS:
+            assert Path(lib.search(colour)[0].photo.path).name.startswith(f"{colour}_")
+        assert lib.status().indexed == 10
+
+
+def test_the_desktop_app_calls_the_model_once_at_a_time_on_its_whole_budget(home: Path, pics: Path,
+                                                                            monkeypatch) -> None:  # noqa: ANN001
+    """The app's model callers stay at normal priority (see pin_current_thread), so the model's work must run on
+    its own below-normal workers, not on the callers: one call at a time, on the session's threads."""
+    with Library(home) as lib:
+        lib.add_folder(pics)
+        assert lib.embedder.image_callers == 1
+        sizes, most = _model_calls(monkeypatch, lib)
+        assert most == 1 and sorted(sizes) == [2, 8]
+        assert lib.embedder._visual.get_session_options().intra_op_num_threads == lib.embedder.threads
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="needs 2 cores")
+def test_a_stopped_headless_run_keeps_every_batch_the_model_was_given(home: Path, tmp_path: Path,
+                                                                      make_photo) -> None:  # noqa: ANN001
+    for i in range(40):
+        make_photo(tmp_path / "many" / f"{COLOURS[i % 4]}_{i:02d}.jpg", COLOURS[i % 4], seed=i, size=(96, 72))
+    with Library(home, threads=2) as lib:
+        lib.add_folder(tmp_path / "many")
+        r = lib.index(lambda p: p.phase != "embedding" or p.done < 8)
+        assert r.cancelled
+        kept = lib.status().indexed
+        # the batch being committed when the user stopped, and the next one the model was already working on
+        assert 8 <= kept < 40 and r.embedded == kept == lib.embedder.image_calls
+    with Library(home, threads=2) as lib:
+        r = lib.index()
+        assert r.embedded == 40 - kept and lib.status().indexed == 40
+        assert Path(lib.search("blue")[0].photo.path).name.startswith("blue_")

@@ -98,10 +98,11 @@ class ModelSet:
             emb = self._embedders.get(name)
             if emb is None:
                 pack = self.registry.resolve(name)
-                emb = Embedder(pack, threads=threads, device=device, cache=self.cache, cpus=cpus)
+                emb = Embedder(pack, threads=threads, device=device, cache=self.cache, cpus=cpus,
+                               split_images=self.headless)
                 self._embedders[name] = emb
                 self._embedders[pack.id] = emb
-        if emb.reconfigure(threads=threads, cpus=cpus, device=device):
+        if emb.reconfigure(threads=threads, cpus=cpus, device=device, split_images=self.headless):
             log.info("model %s now runs on %s with %d threads", emb.model_id, device.value, threads)
         return emb
 

@@ -1,8 +1,10 @@
 """Bounded decode -> embed -> write pipeline.
 
-A small thread pool hashes, decodes and preprocesses files ahead of one embedding consumer (ONNX Runtime and
-Pillow both release the GIL, so the two overlap). Each batch is committed to the catalog in one transaction as
-soon as it is embedded, so an interrupted run keeps everything it finished and resumes from there.
+A small thread pool hashes, decodes and preprocesses files ahead of the model (ONNX Runtime and Pillow both release
+the GIL, so the two overlap). The model works on the next batch while the last one is committed; in a headless run
+each batch goes to the model in one slice per core, called at once (see :attr:`Embedder.image_callers`). Each batch
+is committed to the catalog in one transaction as soon as it is embedded, so an interrupted run keeps everything it
+finished and resumes from there.
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ class _Prepared:
 
 
 @dataclass
+class _Embedding:
+    """A batch handed to the model, and the files without pixels that are written with it."""
+    batch: list[_Prepared]
+    side: list[_Prepared]
+    parts: list[Future[np.ndarray]]  # the model's calls on its slices, in order (none: nothing to embed)
+
+    def vectors(self) -> np.ndarray | None:
+        return np.concatenate([f.result() for f in self.parts]) if self.parts else None
+
+
+@dataclass
 class PipelineResult:
     embedded: int = 0
     failed: int = 0
@@ -91,7 +104,6 @@ class Pipeline:
         self.headless = headless
         self.min_side = embedder.pack.preprocess.min_side
         self.save_every_s = 30.0
-        self._model: ThreadPoolExecutor  # the one below-normal thread that runs the model during run()
 
     def _prepare(self, item: WorkItem) -> _Prepared:
         res = _Prepared(item)
@@ -134,6 +146,10 @@ class Pipeline:
         it = iter(items)
         batch: list[_Prepared] = []
         side: list[_Prepared] = []  # errors, unchanged and vanished files, written with the next batch
+        # batches handed to the model and not yet committed, oldest first: the one being committed and the next,
+        # which the model works on meanwhile
+        embedding: deque[_Embedding] = deque()
+        callers = self.embedder.image_callers
 
         def fill(pool: ThreadPoolExecutor) -> None:
             while len(queue) < inflight_cap:
@@ -150,19 +166,22 @@ class Pipeline:
             eta = (total - done) / rate if rate > 0 else None
             return bool(progress(IndexProgress(IndexPhase.EMBEDDING, done, total, rate, eta)))
 
-        # decoders and the model caller stay on the embedder's cores; the model's own workers run below normal
-        # priority (the embedder creates them so), which leaves the desktop responsive; headless, the model caller
-        # joins them and the decoders go lower still
+        def commit_oldest() -> int:
+            job = embedding.popleft()
+            return self._commit(job.batch, job.side, job.vectors(), result)
+
+        # decoders and the model callers stay on the embedder's cores; the model's own workers run below normal
+        # priority (the embedder creates them so), which leaves the desktop responsive; headless, the model callers
+        # join them and the decoders go lower still
         cpus = (self.embedder.cpus,)
         pin_model = pin_headless_model_thread if self.headless else pin_current_thread
         pin_decoder = pin_headless_decoder if self.headless else pin_current_thread
         with (background_process(),
-              ThreadPoolExecutor(1, "photoseek-model", initializer=pin_model, initargs=cpus) as model,
+              ThreadPoolExecutor(callers, "photoseek-model", initializer=pin_model, initargs=cpus) as model,
               ThreadPoolExecutor(self.decode_workers, "photoseek-decode", initializer=pin_decoder,
                                  initargs=cpus) as pool):
-            self._model = model
             # the model's session loads (a third of a second for ViT-B-32) while the first batch decodes; the
-            # first model call queues behind it on the same thread, and a load that fails is raised there
+            # first model call waits for it on the session's lock, and a load that fails is raised there
             model.submit(self.embedder.load_images_quietly)
             fill(pool)
             try:
@@ -174,27 +193,46 @@ class Pipeline:
                     else:
                         side.append(res)
                     if len(batch) >= self.batch_size or not queue or len(side) >= 4 * self.batch_size:
-                        n = self._commit(batch, side, result)
-                        done += n
+                        embedding.append(self._submit(model, batch, side, callers))
                         batch, side = [], []
-                        self.vindex.save(min_interval_s=self.save_every_s)
-                        if not report():
-                            result.cancelled = True
+                        # the model gets the next batch before this one is committed; the last is waited for
+                        keep = 1 if queue else 0
+                        while len(embedding) > keep and not result.cancelled:
+                            done += commit_oldest()
+                            self.vindex.save(min_interval_s=self.save_every_s)
+                            result.cancelled = not report()
+                        if result.cancelled:
                             break
             finally:
                 for f in queue:
                     f.cancel()
-            if batch or side:
-                done += self._commit(batch, side, result)
+                for job in embedding:
+                    for part in job.parts:
+                        part.cancel()
+            # stopped: what the model has embedded (or is embedding) is still written
+            while embedding:
+                if any(f.cancelled() for f in embedding[0].parts):
+                    embedding.popleft()
+                else:
+                    done += commit_oldest()
         # at most one write per save_every_s (a watcher sends many small runs); Library.close() writes the rest
         self.vindex.save(min_interval_s=self.save_every_s)
         return result
 
-    def _commit(self, batch: list[_Prepared], side: list[_Prepared], result: PipelineResult) -> int:
-        vectors = None
-        if batch:
-            pixels = np.stack([r.pixels for r in batch if r.pixels is not None])
-            vectors = self._model.submit(self.embedder.embed_pixels, pixels).result()
+    def _submit(self, model: ThreadPoolExecutor, batch: list[_Prepared], side: list[_Prepared],
+                callers: int) -> _Embedding:
+        """Hand ``batch`` to the model threads, in one slice per thread that calls the model at once (so the
+        activations held at any time are one batch's, whatever the number of threads); ``side`` goes with it to
+        the catalog."""
+        if not batch:
+            return _Embedding(batch, side, [])
+        pixels = np.stack([r.pixels for r in batch if r.pixels is not None])
+        step = -(-len(pixels) // callers)
+        return _Embedding(batch, side, [model.submit(self.embedder.embed_pixels, pixels[i:i + step])
+                                        for i in range(0, len(pixels), step)])
+
+    def _commit(self, batch: list[_Prepared], side: list[_Prepared], vectors: np.ndarray | None,
+                result: PipelineResult) -> int:
         model_id = self.embedder.model_id
         ids: list[int] = []
         dropped: list[int] = []
