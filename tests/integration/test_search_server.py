@@ -180,3 +180,37 @@ def test_a_library_too_deep_for_a_socket_path_is_served_from_a_private_folder(ho
         finally:
             server.stop()
     assert not os.path.exists(server.endpoint.address)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="stops itself with SIGINT")
+def test_photoseek_watch_reads_the_catalog_into_the_file_cache_while_it_serves(home, pics, monkeypatch):
+    """The searches `photoseek watch` answers read their result rows from anywhere in the catalog: it reads them all
+    once, in the background, and stops that pass when it stops."""
+    import argparse
+    import io
+    import signal
+    import threading
+
+    from photoseek.cli import watch_cmd
+
+    rows: list[int] = []
+    passes: list[threading.Event] = []
+    with Library(home) as lib:
+        real = lib.warm_up
+
+        def warm_up(stop: threading.Event) -> int:
+            passes.append(stop)
+            rows.append(real(stop))
+            os.kill(os.getpid(), signal.SIGINT)  # then stop watching, as Ctrl+C does
+            return rows[-1]
+
+        monkeypatch.setattr(lib, "warm_up", warm_up)
+        p = argparse.ArgumentParser()
+        watch_cmd.add_arguments(p)
+        give_up = threading.Timer(30, os.kill, (os.getpid(), signal.SIGINT))  # no warm-up: stop anyway, and fail
+        give_up.start()
+        try:
+            assert watch_cmd.run(lib, p.parse_args([]), out=io.StringIO(), serve=True) == 0
+        finally:
+            give_up.cancel()
+    assert rows == [7] and passes[0].is_set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import numpy as np
 import pytest
@@ -204,3 +205,33 @@ def test_perceptual_hashes_go_stale_with_new_bytes_and_leave_with_their_photo(ca
     cat.remove_folder(f.id)
     with sqlite3.connect(cat.path) as con:
         assert con.execute("SELECT COUNT(*) FROM image_hashes").fetchone()[0] == 0
+
+
+class _StopAfter(threading.Event):
+    """Set once it has been asked ``n`` times: a window closed during the warm-up."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.asked = 0
+        self.n = n
+
+    def is_set(self) -> bool:
+        self.asked += 1
+        return self.asked > self.n
+
+
+def test_the_warm_up_reads_every_photo_row_and_stops_when_asked(cat):
+    f = cat.add_folder("/p")
+    ids = [_add(cat, f.id, f"/p/{i:02d}.jpg", error="bad file" if i % 5 == 0 else None) for i in range(25)]
+    with cat.write() as w:  # a gap in the ids, and the last id gone: the pass covers up to the largest there is
+        w.execute("DELETE FROM photos WHERE id IN (?, ?)", (ids[3], ids[-1]))
+    assert cat.warm_photo_rows(step=10) == 23  # every row a search could show, whatever its state
+    assert cat.warm_photo_rows(step=7) == 23
+    stop = threading.Event()
+    stop.set()
+    assert cat.warm_photo_rows(stop, step=10) == 0
+    assert cat.warm_photo_rows(_StopAfter(1), step=10) == 9  # the first step only (ids 1-10, one deleted)
+
+
+def test_the_warm_up_of_an_empty_catalog_reads_nothing(cat):
+    assert cat.warm_photo_rows() == 0

@@ -98,9 +98,12 @@ def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None, se
         # a search it answers must not wait for a decoder at the lowest priority that holds the GIL while a busy
         # machine keeps it off the CPU: indexing here keeps its Python threads at normal priority, as in the app
         lib.model_set.headless = False
+    # the searches it answers read their results' rows from anywhere in the catalog: have the OS cache them
+    warm = threading.Thread(target=lib.warm_up, args=(stop,), name="photoseek-warm-up", daemon=True)
     try:
         if server is not None:
             server.start()
+            warm.start()
         handle = lib.watch(printer, settle_s=args.settle, catch_up=not args.no_catch_up,
                            force_polling=args.polling, poll_interval_s=args.poll_interval,
                            purge_after_s=args.purge_after)
@@ -123,6 +126,9 @@ def run(lib: Library, args: argparse.Namespace, *, out: TextIO | None = None, se
             return 1
         return 0
     finally:
+        stop.set()  # the warm-up too, when the watcher ended on its own
+        if warm.is_alive():
+            warm.join()
         if server is not None:
             server.stop()
         for signum, h in previous.items():

@@ -10,7 +10,9 @@ library, across processes too); searches run concurrently with them on what is a
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
     from photoseek.core.runtime.installer import AvailableModel, ModelInstaller
     from photoseek.core.watching.session import WatchHandle, WatchRecord, WatchSession
     from photoseek.core.watching.worker import ProgressCallback
+
+log = logging.getLogger(__name__)
 
 # what front ends may use besides Library (they import nothing else from core but domain, reports, errors and config)
 __all__ = ["Library", "WatchHandle", "WatchSession", "ThumbnailCache", "is_photo_path", "library_home", "read_query",
@@ -274,6 +278,16 @@ class Library:
     def cameras(self) -> list[tuple[str, int]]:
         """Camera names in the library with their photo counts, most photos first (for a camera filter)."""
         return self.catalog.cameras()
+
+    def warm_up(self, stop: threading.Event | None = None) -> int:
+        """Have the OS cache the catalog rows a search reads (see :meth:`Catalog.warm_photo_rows`); returns the rows
+        read. For a process that lives on and answers searches (the app, ``photoseek watch``), on a thread of its
+        own; ``stop`` ends it early. A catalog that cannot be read now is left for the searches to report."""
+        try:
+            return self.catalog.warm_photo_rows(stop)
+        except (CatalogError, sqlite3.Error) as e:
+            log.info("catalog warm-up stopped: %s", e)
+            return 0
 
     def status(self) -> LibraryStatus:
         """Counts, folders and every file that could not be indexed with its reason."""

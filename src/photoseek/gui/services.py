@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import threading
 
-from PySide6.QtCore import QObject, QThreadPool
+from PySide6.QtCore import QObject, QThreadPool, QTimer
 
 from photoseek.core.library import Library, ThumbnailCache, load_model_runtime
 from photoseek.gui.bridge import Bridge
 from photoseek.gui.thumbnails import ThumbnailLoader
+
+WARM_UP_AFTER_MS = 3000  # after the window's own start-up reads (its first results, the thumbnails they show)
 
 
 def thread_pool(parent: QObject, threads: int) -> QThreadPool:
@@ -30,7 +32,10 @@ class Services(QObject):
     - ``admin``: one thread for short library chores (folders, settings, status, saving a pasted image);
     - ``previews``: one thread decoding full-size images for the preview and "Copy image";
     - ``downloads``: one thread for model downloads (minutes long; stopped through :meth:`cancel_flag`);
-    - ``thumbnails``: owned by :attr:`thumbs`, one or two threads reading the thumbnail cache.
+    - ``thumbnails``: owned by :attr:`thumbs`, one or two threads reading the thumbnail cache;
+    - ``warm_up``: one thread that, :data:`WARM_UP_AFTER_MS` after the window opens, reads the catalog's photo rows
+      once so the OS caches them (:meth:`Library.warm_up`): each search reads its results' rows from anywhere in a
+      large library.
 
     Index runs and folder watching have their own one-thread pools inside their controllers.
     """
@@ -45,6 +50,7 @@ class Services(QObject):
         self.admin = thread_pool(self, 1)
         self.previews = thread_pool(self, 1)
         self.downloads = thread_pool(self, 1)
+        self.warm_up = thread_pool(self, 1)
         self._cancel_flags: list[threading.Event] = []
         s = library.settings
         cache = ThumbnailCache(library.cache_dir / "thumbnails", s.thumbnail_cache_mb * 1024 * 1024)
@@ -52,10 +58,20 @@ class Services(QObject):
         self.thumbs = ThumbnailLoader(cache, self.bridge, threads=max(1, min(2, (os.cpu_count() or 2) - 1)),
                                       parent=self)
         self.closed = False
+        self.warmed: int | None = None  # photo rows the warm-up read, once it has finished
+        QTimer.singleShot(WARM_UP_AFTER_MS, self, self._start_warm_up)
+
+    def _start_warm_up(self) -> None:
+        flag = self.cancel_flag()  # the window closing stops it within one step
+
+        def done(rows: int | None, error: BaseException | None) -> None:
+            self.warmed = rows if error is None else 0
+
+        self.bridge.submit(self.warm_up, lambda: self.library.warm_up(flag), done)
 
     @property
     def pools(self) -> list[QThreadPool]:
-        return [self.queries, self.admin, self.previews, self.downloads, self.thumbs.pool]
+        return [self.queries, self.admin, self.previews, self.downloads, self.warm_up, self.thumbs.pool]
 
     def cancel_flag(self) -> threading.Event:
         """A fresh flag for a long job (a download) to watch; :meth:`shutdown` sets every flag handed out."""
@@ -70,9 +86,10 @@ class Services(QObject):
         if self.closed:
             return
         self.closed = True
-        for flag in self._cancel_flags:  # a running download stops within one chunk and keeps its bytes
+        # a running download stops within one chunk and keeps its bytes; the catalog warm-up within one step
+        for flag in self._cancel_flags:
             flag.set()
-        jobs = (self.queries, self.admin, self.previews, self.downloads)
+        jobs = (self.queries, self.admin, self.previews, self.downloads, self.warm_up)
         for pool in jobs:
             pool.clear()
         self.thumbs.shutdown()

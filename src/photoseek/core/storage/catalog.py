@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -330,6 +331,24 @@ class Catalog(EmbeddingTables, ImageHashTables):
             "SELECT camera, COUNT(*) FROM photos WHERE camera IS NOT NULL AND camera != '' AND state != 'missing' "
             "GROUP BY camera ORDER BY COUNT(*) DESC, camera")
         return [(str(c), int(n)) for c, n in rows]
+
+    def warm_photo_rows(self, stop: threading.Event | None = None, *, step: int = 20_000) -> int:
+        """Read the whole photos table once, ``step`` ids at a time, so the OS keeps it in its file cache; returns
+        the rows read (fewer when ``stop`` was set). Each search reads its result rows (50 of them, by id) from
+        anywhere in the table: at a million photos, from a table the OS has not cached, that is ~50 random reads
+        from disk per query (5-250 ms measured), against ~1 ms from the cache. One pass costs a scan of the table's
+        pages (~170 MB at a million) and no memory of ours. For processes that live on (the app, ``photoseek
+        watch``)."""
+        con = self._reader()
+        top = con.execute("SELECT max(id) FROM photos").fetchone()[0] or 0
+        read = 0
+        for first in range(1, top + 1, step):
+            if stop is not None and stop.is_set():
+                break
+            # count(path): every row's own page, not an index that holds the id alone
+            read += con.execute("SELECT count(path) FROM photos WHERE id BETWEEN ? AND ?",
+                                (first, first + step - 1)).fetchone()[0]
+        return int(read)
 
     def file_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
