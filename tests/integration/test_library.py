@@ -373,3 +373,11 @@ def test_a_folder_that_empties_is_offline_not_wiped(lib: Library, pics: Path) ->
     calls = lib.embedder.image_calls
     r = lib.index()
     assert r.embedded == 0 and lib.embedder.image_calls == calls and lib.status().offline == 0
+
+
+def test_a_warm_up_the_catalog_cannot_do_ends_quietly(home: Path) -> None:
+    """The background pass is an optimisation: a catalog closed (or unreadable) under it ends it, and the searches
+    report the problem themselves."""
+    lib = Library()
+    lib.close()
+    assert lib.warm_up() == 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -285,7 +284,7 @@ class Library:
         own; ``stop`` ends it early. A catalog that cannot be read now is left for the searches to report."""
         try:
             return self.catalog.warm_photo_rows(stop)
-        except (CatalogError, sqlite3.Error) as e:
+        except CatalogError as e:
             log.info("catalog warm-up stopped: %s", e)
             return 0
 

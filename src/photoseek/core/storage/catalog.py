@@ -338,16 +338,22 @@ class Catalog(EmbeddingTables, ImageHashTables):
         anywhere in the table: at a million photos, from a table the OS has not cached, that is ~50 random reads
         from disk per query (5-250 ms measured), against ~1 ms from the cache. One pass costs a scan of the table's
         pages (~170 MB at a million) and no memory of ours. For processes that live on (the app, ``photoseek
-        watch``)."""
+        watch``).
+
+        Raises:
+            CatalogError: the file could not be read."""
         con = self._reader()
-        top = con.execute("SELECT max(id) FROM photos").fetchone()[0] or 0
         read = 0
-        for first in range(1, top + 1, step):
-            if stop is not None and stop.is_set():
-                break
-            # count(path): every row's own page, not an index that holds the id alone
-            read += con.execute("SELECT count(path) FROM photos WHERE id BETWEEN ? AND ?",
-                                (first, first + step - 1)).fetchone()[0]
+        try:
+            top = con.execute("SELECT max(id) FROM photos").fetchone()[0] or 0
+            for first in range(1, top + 1, step):
+                if stop is not None and stop.is_set():
+                    break
+                # count(path): every row's own page, not an index that holds the id alone
+                read += con.execute("SELECT count(path) FROM photos WHERE id BETWEEN ? AND ?",
+                                    (first, first + step - 1)).fetchone()[0]
+        except sqlite3.Error as e:  # a damaged or vanished file: the searches will say so
+            raise CatalogError(f"cannot read the catalog: {e}") from e
         return int(read)
 
     def file_bytes(self) -> int:
