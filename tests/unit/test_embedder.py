@@ -128,3 +128,30 @@ def test_a_device_change_gives_the_next_query_a_new_text_model(emb):
     assert emb._textual is None
     np.testing.assert_allclose(emb.embed_texts(["red"]), before, atol=1e-6)
     assert emb._textual is not None and emb._textual is not first
+
+
+def test_a_split_image_model_takes_one_caller_per_thread_only_where_the_callers_run_lowered(tiny_models,
+                                                                                           monkeypatch):
+    pack = ModelPack.load(tiny_models / "tiny")
+    assert Embedder(pack, threads=2).image_callers == 1  # one call spread over the session's threads
+    assert Embedder(pack, threads=1, split_images=True).image_callers == 1
+    split = Embedder(pack, threads=2, split_images=True)
+    assert split.image_callers == 2
+    monkeypatch.setattr("sys.platform", "darwin")  # a headless run's model threads keep normal priority there
+    assert Embedder(pack, threads=2, split_images=True).image_callers == 1
+
+
+def test_an_accelerator_that_falls_back_to_the_cpu_keeps_one_caller_on_a_session_of_all_threads(tiny_models):
+    """The session was made for one caller spread over every thread: the pipeline must not call it from two at
+    once, although the device in use is now the CPU."""
+    from photoseek.core.domain import Device
+    from photoseek.core.runtime.providers import ProviderChoice
+
+    emb = Embedder(ModelPack.load(tiny_models / "tiny"), threads=2, split_images=True)
+    emb._choice = ProviderChoice(Device.CUDA, Device.CUDA, ("CUDAExecutionProvider", "CPUExecutionProvider"))
+    assert emb.image_callers == 1
+    emb.embed_images([Image.new("RGB", (40, 40), COLORS["red"])])  # onnxruntime here has no CUDA: the CPU runs it
+    assert not emb.provider.accelerated
+    assert emb.image_callers == 1 and emb._visual.get_session_options().intra_op_num_threads == 2
+    emb.release_images()
+    assert emb.image_callers == 2  # a session made from now on is made for the CPU

@@ -1,8 +1,8 @@
 """Bounded decode -> embed -> write pipeline.
 
 A small thread pool hashes, decodes and preprocesses files ahead of the model (ONNX Runtime and Pillow both release
-the GIL, so the two overlap). The model works on the next batch while the last one is committed; in a headless run
-each batch goes to the model in one slice per core, called at once (see :attr:`Embedder.image_callers`). Each batch
+the GIL, so the two overlap). In a headless run each batch goes to the model in one slice per core, called at once
+(see :attr:`Embedder.image_callers`), and the model works on the next batch while the last one is committed. Each batch
 is committed to the catalog in one transaction as soon as it is embedded, so an interrupted run keeps everything it
 finished and resumes from there.
 """
@@ -146,10 +146,12 @@ class Pipeline:
         it = iter(items)
         batch: list[_Prepared] = []
         side: list[_Prepared] = []  # errors, unchanged and vanished files, written with the next batch
-        # batches handed to the model and not yet committed, oldest first: the one being committed and the next,
-        # which the model works on meanwhile
+        # batches handed to the model and not yet committed, oldest first
         embedding: deque[_Embedding] = deque()
         callers = self.embedder.image_callers
+        # with several model threads, the next batch goes to the model before the last is committed, so none of
+        # them waits for the commit; with one (the app), a stop or a closing window waits for one batch, not two
+        ahead = 1 if callers > 1 else 0
 
         def fill(pool: ThreadPoolExecutor) -> None:
             while len(queue) < inflight_cap:
@@ -195,26 +197,23 @@ class Pipeline:
                     if len(batch) >= self.batch_size or not queue or len(side) >= 4 * self.batch_size:
                         embedding.append(self._submit(model, batch, side, callers))
                         batch, side = [], []
-                        # the model gets the next batch before this one is committed; the last is waited for
-                        keep = 1 if queue else 0
-                        while len(embedding) > keep and not result.cancelled:
+                        while len(embedding) > (ahead if queue else 0) and not result.cancelled:
                             done += commit_oldest()
                             self.vindex.save(min_interval_s=self.save_every_s)
                             result.cancelled = not report()
                         if result.cancelled:
                             break
+            except BaseException:
+                for job in embedding:  # what has not started is not run; the error goes up as it is
+                    for part in job.parts:
+                        part.cancel()
+                raise
             finally:
                 for f in queue:
                     f.cancel()
-                for job in embedding:
-                    for part in job.parts:
-                        part.cancel()
-            # stopped: what the model has embedded (or is embedding) is still written
+            # stopped by the user: the batches the model has (at most ``ahead``) are finished and written
             while embedding:
-                if any(f.cancelled() for f in embedding[0].parts):
-                    embedding.popleft()
-                else:
-                    done += commit_oldest()
+                done += commit_oldest()
         # at most one write per save_every_s (a watcher sends many small runs); Library.close() writes the rest
         self.vindex.save(min_interval_s=self.save_every_s)
         return result

@@ -93,6 +93,7 @@ class Embedder:
         self._textual_lock = threading.Lock()
         self._tokenizer_lock = threading.Lock()
         self._visual: Any = None
+        self._visual_callers = 1  # the image_callers the image session was made for
         self._textual: Any = None
         self._tokenizer: Any = None
         self._warmed: Any = None  # the image session that has run once (see load_images_quietly)
@@ -127,7 +128,15 @@ class Embedder:
         on a machine whose cores the decoders share, a preempted half stalls the other. ViT-B-32 int8, batch 8, on
         2 cores (model alone): 25.5-28.9 images/s as one call on two threads, 31.6-32.4 as two calls on one thread
         each (fp32: the same, 11.1-12.1 against 11.5-11.6)."""
-        if not self.split_images or self.threads <= 1 or self.provider.accelerated:
+        if self._visual is not None:  # what the live session was made for (an accelerator may have fallen back since)
+            return self._visual_callers
+        return self._callers()
+
+    def _callers(self) -> int:
+        # the callers then do the model's work themselves: only where a headless run's model threads run below
+        # normal priority (Linux per thread, Windows per process; not macOS, see pin_headless_model_thread)
+        lowered = sys.platform.startswith("linux") or sys.platform == "win32"
+        if not self.split_images or not lowered or self.threads <= 1 or self.provider.accelerated:
             return 1
         return self.threads
 
@@ -235,8 +244,10 @@ class Embedder:
     def _visual_session(self) -> Any:
         with self._visual_lock:
             if self._visual is None:
-                threads = max(1, self.threads // self.image_callers)
-                self._visual, _ = self._session(self.pack.visual_path, threads, background=True)
+                callers = self._callers()
+                self._visual, _ = self._session(self.pack.visual_path, max(1, self.threads // callers),
+                                                background=True)
+                self._visual_callers = callers
             return self._visual
 
     def _textual_session(self) -> Any:
