@@ -124,7 +124,7 @@ def test_a_device_change_gives_the_next_query_a_new_text_model(emb):
     before = emb.embed_texts(["red"])
     first = emb._textual
     assert first is not None
-    assert emb.reconfigure(threads=1, cpus=None, device=Device.AUTO)  # the sessions go; AUTO is the CPU here
+    assert emb.reconfigure(threads=1, cpus=None, device=Device.AUTO, split_images=False)  # the sessions go; AUTO is the CPU here
     assert emb._textual is None
     np.testing.assert_allclose(emb.embed_texts(["red"]), before, atol=1e-6)
     assert emb._textual is not None and emb._textual is not first

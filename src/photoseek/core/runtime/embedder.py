@@ -70,9 +70,8 @@ class Embedder:
         device: where to run (CPU by default; see :mod:`.providers`).
         cache: where optimised copies of the models are kept (None: optimise at every start).
         cpus: the CPUs the image model's workers may use (None: any).
-        split_images: on the CPU, run each image-model call on its caller's thread alone (one intra-op thread)
-            and let :attr:`image_callers` threads call it at once, instead of one call spread over ``threads``
-            (see :attr:`image_callers`). For a headless run, whose callers may run below normal priority.
+        split_images: a headless run's choice: each image-model call runs on its caller alone, and
+            :attr:`image_callers` threads call at once.
     """
 
     def __init__(self, pack: ModelPack, threads: int | None = None, *, device: Device = Device.CPU,
@@ -121,13 +120,10 @@ class Embedder:
 
     @property
     def image_callers(self) -> int:
-        """How many threads should call :meth:`embed_pixels` at once to use the image model's core budget: with
-        ``split_images`` on the CPU, one per thread (each call then runs on its caller alone), else 1.
-
-        One call spread over two threads waits at a barrier after each of the model's few hundred operators, and
-        on a machine whose cores the decoders share, a preempted half stalls the other. ViT-B-32 int8, batch 8, on
-        2 cores (model alone): 25.5-28.9 images/s as one call on two threads, 31.6-32.4 as two calls on one thread
-        each (fp32: the same, 11.1-12.1 against 11.5-11.6)."""
+        """How many threads should call :meth:`embed_pixels` at once: with ``split_images`` on the CPU one per
+        thread of the budget, each call on one intra-op thread; else 1. One call over two threads waits at a barrier
+        after every operator, and a decoder preempting one half stalls the other (ViT-B-32 int8, batch 8, 2 cores:
+        25.5-28.9 images/s as one call, 31.6-32.4 as two at once; fp32 the same either way)."""
         if self._visual is not None:  # what the live session was made for (an accelerator may have fallen back since)
             return self._visual_callers
         return self._callers()
@@ -140,20 +136,18 @@ class Embedder:
             return 1
         return self.threads
 
-    def reconfigure(self, *, threads: int, cpus: set[int] | None, device: Device,
-                    split_images: bool | None = None) -> bool:
-        """Take a new core budget, device or ``split_images`` (None: as it is) without a restart. The sessions made
-        for the old one are let go and made again when next used (a call running on one finishes on it). Returns
-        True when anything changed."""
+    def reconfigure(self, *, threads: int, cpus: set[int] | None, device: Device, split_images: bool) -> bool:
+        """Take a new core budget, device or ``split_images`` without a restart. The sessions made for the old one
+        are let go and made again when next used (a call running on one finishes on it). Returns True when anything
+        changed."""
         changed = False
         if device is not self.device:
             with self._visual_lock, self._textual_lock:
                 self.device, self._choice, self._visual, self._textual = device, None, None, None
             changed = True
-        split = self.split_images if split_images is None else split_images
-        if threads != self.threads or cpus != self.cpus or split != self.split_images:
+        if (threads, cpus, split_images) != (self.threads, self.cpus, self.split_images):
             with self._visual_lock:  # the text model uses every core whatever the budget: it stays
-                self.threads, self.cpus, self.split_images, self._visual = threads, cpus, split, None
+                self.threads, self.cpus, self.split_images, self._visual = threads, cpus, split_images, None
             changed = True
         return changed
 
