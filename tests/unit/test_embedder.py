@@ -141,6 +141,7 @@ def test_a_split_image_model_takes_one_caller_per_thread_only_where_the_callers_
     assert Embedder(pack, threads=2, split_images=True).image_callers == 1
 
 
+@pytest.mark.filterwarnings("ignore:Specified provider:UserWarning")  # onnxruntime says so when it falls back
 def test_an_accelerator_that_falls_back_to_the_cpu_keeps_one_caller_on_a_session_of_all_threads(tiny_models):
     """The session was made for one caller spread over every thread: the pipeline must not call it from two at
     once, although the device in use is now the CPU."""
