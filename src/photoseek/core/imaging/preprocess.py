@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +97,12 @@ def _center_crop(img: Image.Image, th: int, tw: int, fill: int) -> Image.Image:
     return img.crop((left, top, left + tw, top + th))
 
 
+@cache
+def _normalisation(mean: tuple[float, ...], std: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    m, sd = np.asarray(mean, dtype=np.float64)[:, None, None], np.asarray(std, dtype=np.float64)[:, None, None]
+    return (1.0 / (255.0 * sd)).astype(np.float32), (-m / sd).astype(np.float32)
+
+
 def to_model_input(img: Image.Image, cfg: PreprocessConfig) -> np.ndarray:
     """RGB PIL image -> float32 array [3, H, W], normalised as the pack says."""
     from PIL import Image
@@ -117,6 +124,9 @@ def to_model_input(img: Image.Image, cfg: PreprocessConfig) -> np.ndarray:
     else:
         img = _resize_shortest(img, min(th, tw) if th != tw else th, resample)
         img = _center_crop(img, th, tw, cfg.fill_color)
-    arr = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 255.0)
-    out = (arr - np.asarray(cfg.mean, dtype=np.float32)) / np.asarray(cfg.std, dtype=np.float32)
-    return np.ascontiguousarray(out.transpose(2, 0, 1), dtype=np.float32)
+    # (x / 255 - mean) / std as one multiply-add per pixel, written straight into the [3, H, W] float32 result
+    mul, add = _normalisation(cfg.mean, cfg.std)
+    out = np.empty((3, th, tw), dtype=np.float32)
+    np.multiply(np.asarray(img).transpose(2, 0, 1), mul, out=out, casting="unsafe")
+    out += add
+    return out
