@@ -19,7 +19,7 @@ def _cfg(**kw) -> PreprocessConfig:
 def test_uniform_image_normalises_to_mean_std_formula():
     rgb = (200, 100, 50)
     out = to_model_input(Image.new("RGB", (640, 480), rgb), _cfg())
-    assert out.shape == (3, 224, 224) and out.dtype == np.float32
+    assert out.shape == (3, 224, 224) and out.dtype == np.float32 and out.flags.c_contiguous
     expected = (np.asarray(rgb, np.float32) / 255 - np.asarray(MEAN, np.float32)) / np.asarray(STD, np.float32)
     np.testing.assert_allclose(out.reshape(3, -1).mean(axis=1), expected, atol=1e-5)
     np.testing.assert_allclose(out.reshape(3, -1).std(axis=1), 0, atol=1e-5)
