@@ -8,7 +8,8 @@ quality 92, about 3-5 MB each), cached in bench/out/photos-12mp/.
 - model alone: the pack's image model on preprocessed batches (the pipeline's batch size and thread count), two
   ways: as one call spread over all the cores (how the issue that set the goal measured it), and as `photoseek
   index` runs it (one call per core at once, each on one thread, which is faster for int8 models). The ceiling and
-  our fraction of it are printed for both; the verdict uses the faster one, the stricter test;
+  our fraction of it are printed for both, each with its verdict: the goal's ceiling is the one-call one (the issue
+  computed it that way), and the split-call one is the stricter test (running the model faster raises it too);
 - decode: Pillow draft decode + preprocessing on one core, times the cores; the content hash our pipeline also
   computes (a photo's identity) is timed on its own and shown, but not counted in the ceiling;
 - ceiling: one image costs 1/model + 1/decode seconds of the whole machine when both share all cores, so
@@ -182,6 +183,10 @@ def ours(folder: Path, pack: ModelPack, scratch: Path) -> tuple[float, float, st
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _verdict(fraction: float) -> str:
+    return "ok (goal >= 0.90)" if fraction >= 0.9 else f"MISSED the goal of 0.90 by {0.9 - fraction:.2f}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pack", help="model pack folder (default: the built-in pack)")
@@ -203,7 +208,7 @@ def main() -> int:
     pixels = np.stack([emb.preprocess(decode(p, min_side=pack.preprocess.min_side).image) for p in paths[:batch]])
     for p in paths:
         p.read_bytes()  # same page-cache state for every measurement
-    runs: list[tuple[float, float, float]] = []  # (load average, ours / ceiling, CPU share)
+    runs: list[tuple[float, float, float, float]] = []  # (load, ours / one-call, / split-call ceiling, CPU share)
     for r in range(a.repeat):
         load = os.getloadavg()[0]
         m, m_cpu = model_rate(emb, pixels, batch)
@@ -228,16 +233,16 @@ def main() -> int:
         share = (m_cpu + d_cpu) / o_cpu
         print(f"  ours CPU        {o_cpu:7.1f} CPU ms per image (whole process); model + decode are {share:.2f} of it")
         print(f"  peak RSS        {rss:7.0f} MB (the `photoseek index` process)")
-        verdict = "ok" if rate / ceiling >= 0.9 else f"MISSED by {0.9 - rate / ceiling:.2f}"
-        print(f"  ours / ceiling  {rate / ceiling:7.2f}  (goal >= 0.90: {verdict}); against the one-call ceiling "
-              f"{rate / ceiling1:.2f}")
-        runs.append((load, rate / ceiling, share))
+        print(f"  ours / ceiling  {rate / ceiling1:7.2f}  against the goal's (one-call) ceiling: {_verdict(rate / ceiling1)}")
+        print(f"                  {rate / ceiling:7.2f}  against the stricter split-call ceiling: {_verdict(rate / ceiling)}")
+        runs.append((load, rate / ceiling1, rate / ceiling, share))
     if len(runs) > 1:
-        ratios = sorted(x[1] for x in runs)
-        quiet = min(runs)
-        print(f"\nours / ceiling over {len(runs)} runs: median {ratios[len(ratios) // 2]:.2f}, "
-              f"range {ratios[0]:.2f}-{ratios[-1]:.2f}; at the lowest load ({quiet[0]:.1f}): {quiet[1]:.2f}; "
-              f"CPU share of model + decode: median {sorted(x[2] for x in runs)[len(runs) // 2]:.2f}")
+        print(f"\nover {len(runs)} runs (goal >= 0.90):")
+        for label, i in (("the goal's (one-call) ceiling", 1), ("the stricter split-call ceiling", 2)):
+            ratios = sorted(x[i] for x in runs)
+            print(f"  ours / {label}: median {ratios[len(ratios) // 2]:.2f}, range {ratios[0]:.2f}-{ratios[-1]:.2f}")
+        print(f"  CPU share of model + decode: median {sorted(x[3] for x in runs)[len(runs) // 2]:.2f} "
+              f"(the rest: content and perceptual hashes, catalog writes, start-up, the two stages slowing each other)")
     return 0
 
 
