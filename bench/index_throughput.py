@@ -14,6 +14,8 @@ quality 92, about 3-5 MB each), cached in bench/out/photos-12mp/.
   computes (a photo's identity) is timed on its own and shown, but not counted in the ceiling;
 - ceiling: one image costs 1/model + 1/decode seconds of the whole machine when both share all cores, so
   ceiling = 1 / (1/model_rate + 1/(decode_rate_per_core * cores));
+- both stages: decode and model alone in one loop per model caller, taking turns on the same slices; below the
+  ceiling by what the two cost each other when they share cores and caches (the ceiling times each one alone);
 - ours: `photoseek index` as a user runs it (a fresh library, default settings), in a child process whose peak RSS
   is reported too. The printout ends with ours as a fraction of the ceiling (goal: >= 0.9).
 """
@@ -117,6 +119,35 @@ def decode_rate(paths: list[Path], emb: Embedder) -> tuple[float, float, float]:
     return dec, dec_cpu, len(paths) / (time.perf_counter() - start)
 
 
+def bare_rate(paths: list[Path], emb: Embedder, batch: int) -> tuple[float, float]:
+    """(images/s, CPU ms per image) of the two stages alone, taking turns: one thread per model caller, each
+    decoding and preprocessing a slice of photos and then running the model on it. No hashing, no catalog, no
+    queues: what decode and model cost together on this machine, where they share cores and caches."""
+    part = -(-batch // emb.image_callers)
+    min_side = emb.pack.preprocess.min_side
+    emb.embed_pixels(np.stack([emb.preprocess(decode(paths[0], min_side=min_side).image)]))  # session + warm-up
+    lock, taken, done = threading.Lock(), [0], [0]
+
+    def loop() -> None:
+        while True:
+            with lock:
+                i = taken[0]
+                taken[0] += part
+            if i >= len(paths):
+                return
+            emb.embed_pixels(np.stack([emb.preprocess(decode(p, min_side=min_side).image) for p in paths[i:i + part]]))
+            with lock:
+                done[0] += len(paths[i:i + part])
+
+    start, cpu = time.perf_counter(), time.process_time()
+    threads = [threading.Thread(target=loop) for _ in range(emb.image_callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / (time.perf_counter() - start), (time.process_time() - cpu) * 1000 / done[0]
+
+
 class HighWaterMark:
     """The peak resident memory of a child process, read from its /proc status while it runs.
 
@@ -184,7 +215,7 @@ def ours(folder: Path, pack: ModelPack, scratch: Path) -> tuple[float, float, st
 
 
 def _verdict(fraction: float) -> str:
-    return "ok (goal >= 0.90)" if fraction >= 0.9 else f"MISSED the goal of 0.90 by {0.9 - fraction:.2f}"
+    return "ok (goal >= 0.90)" if fraction >= 0.9 else f"MISSED the goal of 0.90 by {0.9 - fraction:.3f}"
 
 
 def main() -> int:
@@ -216,6 +247,7 @@ def main() -> int:
         d1, d_cpu, h1 = decode_rate(paths, emb)
         ceiling = 1.0 / (1.0 / m + 1.0 / (d1 * cores))
         ceiling1 = 1.0 / (1.0 / m1 + 1.0 / (d1 * cores))
+        bare, bare_cpu = bare_rate(paths, emb, batch)
         rate, rss, report, o_cpu = ours(exactly(paths), pack, a.scratch)
         load = (load + os.getloadavg()[0]) / 2
         print(f"\nrun {r + 1} (load average {load:.1f} over the run; other programs' load makes every rate here vary)")
@@ -228,7 +260,9 @@ def main() -> int:
         print(f"  content hash    {h1:7.1f} images/s per core (not counted in the ceiling)")
         print(f"  ceiling         {ceiling:7.1f} images/s = 1 / (1/{m:.1f} + 1/{d1 * cores:.1f})"
               f"   (with one call: {ceiling1:.1f} = 1 / (1/{m1:.1f} + 1/{d1 * cores:.1f}))")
-        print(f"  ours            {rate:7.1f} images/s  ({report})")
+        print(f"  both stages     {bare:7.1f} images/s, {bare_cpu:5.1f} CPU ms per image: decode then model on each slice, "
+              f"one thread per caller, no hashing or catalog (what sharing the cores costs the two stages)")
+        print(f"  ours            {rate:7.1f} images/s  ({report}); {rate / bare:.2f} of both stages alone")
         # load-independent: the CPU that model + decode need per photo against what our whole process spent
         share = (m_cpu + d_cpu) / o_cpu
         print(f"  ours CPU        {o_cpu:7.1f} CPU ms per image (whole process); model + decode are {share:.2f} of it")
