@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,15 @@ def exactly(paths: list[Path]) -> Path:
     return folder
 
 
+def _on_threads(target: Callable[[int], None], count: int) -> None:
+    """Run ``target(i)`` on ``count`` threads at once, i = 0 .. count - 1, and wait for all of them."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def model_rate(emb: Embedder, pixels: np.ndarray, batch: int, seconds: float = 8.0) -> tuple[float, float]:
     """(images/s, CPU ms per image over all of the process's threads) of the image model alone, called as the
     pipeline calls it: from ``emb.image_callers`` threads at once, each on its slice of a batch."""
@@ -98,11 +108,7 @@ def model_rate(emb: Embedder, pixels: np.ndarray, batch: int, seconds: float = 8
             emb.embed_pixels(pixels[:part])
             done[i] += part
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(emb.image_callers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _on_threads(call, emb.image_callers)
     return sum(done) / (time.perf_counter() - start), (time.process_time() - cpu) * 1000 / sum(done)
 
 
@@ -128,23 +134,19 @@ def bare_rate(paths: list[Path], emb: Embedder, batch: int) -> tuple[float, floa
     emb.embed_pixels(np.stack([emb.preprocess(decode(paths[0], min_side=min_side).image)]))  # session + warm-up
     lock, taken, done = threading.Lock(), [0], [0]
 
-    def loop() -> None:
+    def loop(_: int) -> None:
         while True:
             with lock:
-                i = taken[0]
+                chunk = paths[taken[0]:taken[0] + part]
                 taken[0] += part
-            if i >= len(paths):
+            if not chunk:
                 return
-            emb.embed_pixels(np.stack([emb.preprocess(decode(p, min_side=min_side).image) for p in paths[i:i + part]]))
+            emb.embed_pixels(np.stack([emb.preprocess(decode(p, min_side=min_side).image) for p in chunk]))
             with lock:
-                done[0] += len(paths[i:i + part])
+                done[0] += len(chunk)
 
     start, cpu = time.perf_counter(), time.process_time()
-    threads = [threading.Thread(target=loop) for _ in range(emb.image_callers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _on_threads(loop, emb.image_callers)
     return done[0] / (time.perf_counter() - start), (time.process_time() - cpu) * 1000 / done[0]
 
 

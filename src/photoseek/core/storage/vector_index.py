@@ -327,7 +327,7 @@ class VectorIndex:
                 return self._sample[1], self._sample[2]
             got = None
             if size == SAMPLE_SIZE and n > FLAT_MAX and isinstance(self._index, MappedIndex):
-                got = read_sample(self.sample_path, self.dim, min(n, size), self._version)
+                got = read_sample(self.sample_path, self.dim, size, self._version)  # n > FLAT_MAX > size
             if got is None:
                 got = pick_sample(self._index, size) if n else (np.zeros(0, np.uint64), np.zeros((0, self.dim), np.float32))
             self._sample = (key, *got)
